@@ -1,0 +1,65 @@
+using RandomDemo.LoadTool.Commands;
+
+namespace RandomDemo.LoadTool.Cli;
+
+/// <summary>Picks the command, parses its flags, runs it; usage errors exit with code 2.</summary>
+internal static class LoadToolCommands
+{
+    private sealed record Command(string Name, string[] Flags, string Help, Func<CommandLine, CancellationToken, Task<int>> Run);
+
+    private static readonly Command[] Commands =
+    [
+        new("bare-kestrel", BareKestrelCommand.Flags, "--port N [--host 127.0.0.1]: GET /random/number with the gateway's JSON, no gRPC hop (the ceiling)", BareKestrelCommand.RunAsync),
+        new("grpc", GrpcCommand.Flags, "--target URL [--mode unary|stream] [--concurrency 16,64] [--duration 10] [--warmup 3] [--frequency-ms 50]: drive the generator directly", GrpcCommand.RunAsync),
+        new("sse", SseFanOutCommand.Flags, "--url URL/stream --clients N [--duration 10] [--server-pid PID] [--connect-parallel 200] [--settle 3] [--grace 5]: hold N SSE clients, check order, latency, RSS, CPU", SseFanOutCommand.RunAsync),
+        new("churn", ChurnCommand.Flags, "--url URL/stream [--cycles 100000] [--parallel 64] [--until data|retry] [--warmup 1000] [--server-pid PID] [--max-seconds 600]: connect, read one event, disconnect", ChurnCommand.RunAsync),
+    ];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            PrintUsage(args.Length == 0 ? Console.Error : Console.Out);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        var command = Commands.FirstOrDefault(candidate => candidate.Name == args[0]);
+        if (command is null)
+        {
+            Console.Error.WriteLine($"loadtool: unknown command '{args[0]}' (commands: {string.Join(", ", Commands.Select(c => c.Name))})");
+            return 2;
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+
+        try
+        {
+            var commandLine = CommandLine.Parse(command.Name, args[1..], command.Flags);
+            return await command.Run(commandLine, stop.Token);
+        }
+        catch (UsageException error)
+        {
+            Console.Error.WriteLine($"loadtool {command.Name}: {error.Message}");
+            return 2;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"loadtool {command.Name}: interrupted");
+            return 130;
+        }
+    }
+
+    private static void PrintUsage(TextWriter output)
+    {
+        output.WriteLine("usage: loadtool COMMAND [--flag value ...]");
+        foreach (var command in Commands)
+        {
+            output.WriteLine($"  {command.Name} {command.Help}");
+        }
+    }
+}
