@@ -13,6 +13,7 @@ internal static class LoadToolCommands
         new("grpc", GrpcCommand.Flags, "--target URL [--mode unary|stream] [--concurrency 16,64] [--duration 10] [--warmup 3] [--frequency-ms 50]: drive the generator directly", GrpcCommand.RunAsync),
         new("sse", SseFanOutCommand.Flags, "--url URL/stream --clients N [--duration 10] [--server-pid PID] [--connect-parallel 200] [--settle 3] [--grace 5]: hold N SSE clients, check order, latency, RSS, CPU", SseFanOutCommand.RunAsync),
         new("churn", ChurnCommand.Flags, "--url URL/stream [--cycles 100000] [--parallel 64] [--until data|retry] [--warmup 1000] [--server-pid PID] [--max-seconds 600]: connect, read one event, disconnect", ChurnCommand.RunAsync),
+        new("runtime-stats", RuntimeStatsCommand.Flags, "--pid PID [--seconds 10] [--top 12]: bytes allocated, GCs and the top allocating types of a running .NET process (EventPipe)", RuntimeStatsCommand.RunAsync),
     ];
 
     public static async Task<int> RunAsync(string[] args)

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SSE fan-out: CLIENTS concurrent /stream clients at each upstream frequency (1 event/s and 20
+# events/s), a fresh streaming process per case (warmed up with 500 connect/read/disconnect cycles
+# before the RSS baseline). Per case: did every client get every event of the window in order,
+# delivery latency p50/p99 (payload timestamp vs receive time), the streaming process's RSS per
+# connection ((RSS with N - RSS before) / N, VmRSS) and CPU.
+#   loadtool sse --url http://127.0.0.1:PORT/stream --clients N --duration 10 --server-pid PID
+# Environment: CLIENTS ("1000 5000 10000"), FREQUENCIES_MS ("1000 50"), DURATION (10),
+# STREAMING_ENV (extra NAME=VALUE settings for the streaming service).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CLIENTS=${CLIENTS:-1000 5000 10000}
+FREQUENCIES_MS=${FREQUENCIES_MS:-1000 50}
+DURATION=${DURATION:-10}
+read -r -a STREAMING_EXTRA <<<"${STREAMING_ENV:-}"
+
+ensure_commands ss
+build_release RandomDemo.Generator/RandomDemo.Generator.csproj RandomDemo.Streaming/RandomDemo.Streaming.csproj bench/RandomDemo.LoadTool/RandomDemo.LoadTool.csproj
+
+generator_port=$(free_port)
+start_service RandomDemo.Generator "$generator_port"
+
+for frequency in $FREQUENCIES_MS; do
+    for clients in $CLIENTS; do
+        streaming_port=$(free_port)
+        start_service RandomDemo.Streaming "$streaming_port" "services__generator__http__0=http://127.0.0.1:$generator_port" \
+            "Upstream__FrequencyMs=$frequency" "Streaming__MaxClients=20000" "${STREAMING_EXTRA[@]}"
+        streaming_pid=$STARTED_PID
+        url="http://127.0.0.1:$streaming_port/stream"
+        timeout 120 dotnet "$LOADTOOL" churn --url "$url" --cycles 500 --parallel 50 --until retry --warmup 0 --settle 2 >"$RUN_DIR/warmup-$frequency-$clients.txt" \
+            || { cat "$RUN_DIR/warmup-$frequency-$clients.txt" >&2; die "warm-up failed"; }
+        log "sse: $clients clients, upstream every $frequency ms"
+        timeout $((DURATION + 400)) dotnet "$LOADTOOL" sse --url "$url" --clients "$clients" --duration "$DURATION" --server-pid "$streaming_pid" \
+            | tee "$RUN_DIR/sse-$frequency-$clients.txt" >&2 || true
+        add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$frequency-$clients.txt" | sed "s/^RESULT sse/RESULT sse frequency_ms=$frequency/")"
+        stop_process "$streaming_pid"
+    done
+done
+
+print_summary "SSE fan-out (loadtool sse --url URL/stream --clients N --duration $DURATION --server-pid PID; Streaming__MaxClients=20000)"
