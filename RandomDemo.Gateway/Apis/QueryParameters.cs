@@ -7,7 +7,8 @@ namespace RandomDemo.Gateway.Apis;
 
 /// <summary>
 /// Reads query values by hand, so that every bad value becomes a 400 problem naming its
-/// parameter (model binding would answer a bare 400 or bind the first of repeated values).
+/// parameter and saying what is wrong (model binding answers a bare 400 naming neither).
+/// A value is null when the parameter is absent (then the default applies).
 /// </summary>
 internal static class QueryParameters
 {

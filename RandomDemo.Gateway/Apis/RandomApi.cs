@@ -43,6 +43,7 @@ public static class RandomApi
         return app;
     }
 
+    // Query parameters arrive raw (StringValues?, null when absent) and are parsed by QueryParameters.
     public static async Task<Results<Ok<NumberResult>, ProblemHttpResult>> GetRandomNumber(
         RandomService.RandomServiceClient generator,
         GeneratorCallPolicy policy,
