@@ -10,6 +10,7 @@ builder.AddGatewayServices();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
 app.MapDefaultEndpoints();
 app.MapApiDocumentation();
 app.MapRandomApi();

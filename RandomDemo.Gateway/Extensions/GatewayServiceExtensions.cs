@@ -43,11 +43,13 @@ internal static class GatewayServiceExtensions
         app.MapOpenApi();
         if (app.Environment.IsDevelopment())
         {
-            // The UI script is served from the package itself; the default fonts would come from a CDN.
+            // The UI script is served from the package itself. Off: the default fonts (a CDN), the
+            // AI agent, and the request proxy (scalar.com) that "Send" uses for non-local hosts.
             app.MapScalarApiReference(options => options
                 .WithTitle("RandomDemo Gateway API")
                 .DisableDefaultFonts()
-                .DisableAgent());
+                .DisableAgent()
+                .WithProxy(string.Empty));
         }
 
         return app;

@@ -49,10 +49,13 @@ public sealed class GatewayDocumentationTests(GatewayFixture gateway, ITestOutpu
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
         var html = await page.Content.ReadAsStringAsync();
 
-        // The UI script is the package's own copy, served by the gateway: no CDN, works offline.
+        // The UI script is the package's own copy, served by the gateway: no CDN, works offline;
+        // the page names no other site, and "Send request" goes through no third-party proxy.
         Assert.Contains("<script src=\"scalar.js\"></script>", html, StringComparison.Ordinal);
         Assert.Contains("openapi/v1.json", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("<script src=\"http", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+        Assert.Contains("\"proxyUrl\":\"\"", html, StringComparison.Ordinal);
         using var script = await gateway.Client.GetAsync("/scalar/scalar.js");
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
         Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
