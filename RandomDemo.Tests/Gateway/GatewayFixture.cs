@@ -35,13 +35,16 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     /// <summary>
     /// Starts a gateway that finds the generator at <paramref name="generator"/> through service
-    /// discovery, as an orchestrator would tell it, plus any <paramref name="settings"/>.
+    /// discovery, as an orchestrator would tell it, plus any <paramref name="settings"/> (which
+    /// may override the call deadline).
     /// </summary>
     public static Task<ServiceProcess> StartGatewayAsync(Uri generator, ITestOutputHelper? output = null, params (string Key, string? Value)[] settings)
     {
         var environment = new Dictionary<string, string?>
         {
             ["services__generator__http__0"] = generator.ToString().TrimEnd('/'),
+            // Generous, so that a busy test machine does not turn slow answers into 504s.
+            ["Gateway__CallDeadline"] = "00:00:30",
         };
         foreach (var (key, value) in settings)
         {

@@ -22,17 +22,6 @@ internal sealed class SilentServer : IAsyncDisposable
 
     public Uri Address => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
 
-    public int AcceptedConnections
-    {
-        get
-        {
-            lock (_accepted)
-            {
-                return _accepted.Count;
-            }
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
