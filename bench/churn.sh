@@ -28,6 +28,6 @@ log "${command[*]}"
 timeout 1200 "${command[@]}" | tee "$RUN_DIR/churn.txt" >&2 || true
 
 add_summary "command: loadtool churn --url URL/stream --cycles $CYCLES --parallel $PARALLEL --until $UNTIL --warmup 2000 --server-pid PID (Upstream__FrequencyMs=$FREQUENCY_MS)"
-while read -r line; do add_summary "$line"; done < <(grep -hE '^(cycles|cycle time|server)' "$RUN_DIR/churn.txt")
+while read -r line; do add_summary "$line"; done < <(grep -hE '^(cycles|cycle time|server|after an induced)' "$RUN_DIR/churn.txt")
 add_summary "$(grep -h '^RESULT' "$RUN_DIR/churn.txt")"
 print_summary "SSE connection churn"

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Gateway REST -> gRPC against its ceiling, side by side in one run:
 #   wrk -t2 -c64 -d10s --latency "http://127.0.0.1:8081/random/number?min=1&max=100"
-# on the gateway (in front of a real generator) and on `loadtool bare-kestrel` (same JSON, no gRPC
-# hop), alternating for ROUNDS rounds after a warm-up. Prints req/s, p50, p99 and the ratio.
+# on the gateway (in front of a real generator), on `loadtool bare-kestrel` (same JSON, no gRPC
+# hop: the ceiling) and on `loadtool bare-kestrel --generator URL` ("bare+grpc": the same plus one
+# plain GrpcChannel call, i.e. the gRPC hop without the gateway's pipeline), alternating for ROUNDS rounds after a warm-up; with COMPARE_ENV set, a second gateway
+# with those settings runs in the same rounds (default: telemetry off, OTEL_SDK_DISABLED=true).
+# Then one allocation pass per target: wrk again while `loadtool runtime-stats` reads the
+# process's allocated bytes over EventPipe, giving bytes per request.
+# Prints req/s, p50, p99, CPU, bytes/request and the ratio to the ceiling.
 # Environment: ROUNDS (2), DURATION (10s), CONNECTIONS (64), THREADS (2), GATEWAY_PORT (8081),
-# GATEWAY_ENV (extra NAME=VALUE settings for the gateway, e.g. "OTEL_SDK_DISABLED=true").
+# GATEWAY_ENV (extra NAME=VALUE settings for the gateway), COMPARE_ENV ("OTEL_SDK_DISABLED=true"; empty: none).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROUNDS=${ROUNDS:-2}
@@ -12,6 +17,8 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 read -r -a GATEWAY_EXTRA <<<"${GATEWAY_ENV:-}"
+COMPARE_ENV=${COMPARE_ENV-OTEL_SDK_DISABLED=true}
+read -r -a COMPARE_EXTRA <<<"$COMPARE_ENV"
 
 ensure_commands wrk ss
 build_release RandomDemo.Generator/RandomDemo.Generator.csproj RandomDemo.Gateway/RandomDemo.Gateway.csproj bench/RandomDemo.LoadTool/RandomDemo.LoadTool.csproj
@@ -22,9 +29,17 @@ generator_pid=$STARTED_PID
 gateway_port=$(free_port "${GATEWAY_PORT:-8081}")
 start_service RandomDemo.Gateway "$gateway_port" "services__generator__http__0=http://127.0.0.1:$generator_port" "${GATEWAY_EXTRA[@]}"
 gateway_pid=$STARTED_PID
+if [ -n "$COMPARE_ENV" ]; then
+    compare_port=$(free_port)
+    start_service RandomDemo.Gateway "$compare_port" "services__generator__http__0=http://127.0.0.1:$generator_port" "${GATEWAY_EXTRA[@]}" "${COMPARE_EXTRA[@]}"
+    compare_pid=$STARTED_PID
+fi
 bare_port=$(free_port)
 start_process bare-kestrel "listening on" dotnet "$LOADTOOL" bare-kestrel --port "$bare_port"
 bare_pid=$STARTED_PID
+hop_port=$(free_port)
+start_process bare-grpc "listening on" dotnet "$LOADTOOL" bare-kestrel --port "$hop_port" --generator "http://127.0.0.1:$generator_port"
+hop_pid=$STARTED_PID
 
 path="/random/number?min=1&max=100"
 curl -fsS --max-time 5 "http://127.0.0.1:$gateway_port$path" >"$RUN_DIR/gateway.json" || die "gateway does not answer $path"
@@ -48,24 +63,54 @@ run_wrk() {
         /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /Requests\/sec/ { rps = $2 }
         /Non-2xx/ { errors += $NF } /Socket errors/ { errors += 1 }
         END { printf "%s\t%.0f\t%.2f\t%.2f\t%d\t%s\n", label, rps, p50, p99, errors, cpu }' "$out" >>"$RUN_DIR/wrk.tsv"
-    tail -1 "$RUN_DIR/wrk.tsv" | awk -F'\t' '{ printf "  %-8s %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  cpu%s\n", $1, $2, $3, $4, $5, $6 }' >&2
+    tail -1 "$RUN_DIR/wrk.tsv" | awk -F'\t' '{ printf "  %-11s %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  cpu%s\n", $1, $2, $3, $4, $5, $6 }' >&2
 }
 
-log "warm-up: 3 s each"
-timeout 30 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "http://127.0.0.1:$gateway_port$path" >/dev/null
-timeout 30 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "http://127.0.0.1:$bare_port$path" >/dev/null
+# Targets: label, port, pid (the CPU column lists the target's CPU, then the generator's).
+targets=("gateway $gateway_port $gateway_pid")
+[ -n "$COMPARE_ENV" ] && targets+=("gateway-alt $compare_port $compare_pid")
+targets+=("bare+grpc $hop_port $hop_pid" "bare $bare_port $bare_pid")
+
+log "warm-up: 5 s each"
+for target in "${targets[@]}"; do
+    read -r label port pid <<<"$target"
+    timeout 30 wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "http://127.0.0.1:$port$path" >/dev/null
+done
 : >"$RUN_DIR/wrk.tsv"
 for round in $(seq 1 "$ROUNDS"); do
-    log "round $round/$ROUNDS: gateway (cpu: gateway, generator), then bare-kestrel (cpu: bare)"
-    run_wrk gateway "$gateway_port" "$gateway_pid" "$generator_pid"
-    run_wrk bare "$bare_port" "$bare_pid"
+    log "round $round/$ROUNDS (cpu: the target, then the generator)"
+    for target in "${targets[@]}"; do
+        read -r label port pid <<<"$target"
+        if [ "$label" = bare ]; then run_wrk "$label" "$port" "$pid"; else run_wrk "$label" "$port" "$pid" "$generator_pid"; fi
+    done
 done
 
-add_summary "command: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency \"http://127.0.0.1:PORT$path\"; gateway settings: ${GATEWAY_ENV:-defaults}"
-add_summary "$(printf '%-8s %9s %8s %8s %7s  %s' target req/s p50_ms p99_ms errors 'cpu (% of one core)')"
+log "allocation pass: 12 s of wrk per target, runtime-stats over 8 s of it"
+: >"$RUN_DIR/alloc.tsv"
+for target in "${targets[@]}"; do
+    read -r label port pid <<<"$target"
+    timeout 40 wrk -t"$THREADS" -c"$CONNECTIONS" -d12s "http://127.0.0.1:$port$path" >"$RUN_DIR/alloc-wrk-$label.txt" &
+    wrk_pid=$!
+    sleep 2
+    timeout 60 dotnet "$LOADTOOL" runtime-stats --pid "$pid" --seconds 8 --top 8 >"$RUN_DIR/alloc-$label.txt"
+    wait "$wrk_pid"
+    rps=$(awk '/Requests\/sec/ { print $2 }' "$RUN_DIR/alloc-wrk-$label.txt")
+    awk -v label="$label" -v rps="$rps" '/^RESULT runtime/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        printf "%s\t%.0f\t%.0f\t%s/%s/%s\n", label, rps, v["allocated_bytes"] / (v["seconds"] * rps), v["gen0"], v["gen1"], v["gen2"] }' "$RUN_DIR/alloc-$label.txt" >>"$RUN_DIR/alloc.tsv"
+    sed "s/^/  [$label] /" "$RUN_DIR/alloc-$label.txt" | grep -v RESULT >&2
+done
+
+add_summary "command: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency \"http://127.0.0.1:PORT$path\"; gateway: ${GATEWAY_ENV:-default settings}; gateway-alt: gateway with ${COMPARE_ENV:-(not run)}"
+add_summary "$(printf '%-11s %9s %8s %8s %7s  %s' target req/s p50_ms p99_ms errors 'cpu (% of one core)')"
 while IFS=$'\t' read -r label rps p50 p99 errors cpu; do
-    add_summary "$(printf '%-8s %9s %8s %8s %7s %s' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu")"
+    add_summary "$(printf '%-11s %9s %8s %8s %7s %s' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu")"
 done <"$RUN_DIR/wrk.tsv"
-add_summary "$(awk -F'\t' '$1 == "gateway" { g += $2; gp99 = ($4 > gp99 ? $4 : gp99); n++ } $1 == "bare" { b += $2; m++ }
-    END { printf "RESULT gateway mean_rps=%.0f worst_p99_ms=%.2f bare_mean_rps=%.0f ratio=%.1f%%", g / n, gp99, b / m, 100 * (g / n) / (b / m) }' "$RUN_DIR/wrk.tsv")"
+add_summary "$(printf '%-11s %9s %13s %s' target req/s bytes/request 'GCs gen0/1/2 in 8 s')"
+while IFS=$'\t' read -r label rps bytes gcs; do
+    add_summary "$(printf '%-11s %9s %13s %s' "$label" "$rps" "$bytes" "$gcs")"
+done <"$RUN_DIR/alloc.tsv"
+for label in $(cut -f1 "$RUN_DIR/wrk.tsv" | sort -u | grep -vx bare); do
+    add_summary "$(awk -F'\t' -v label="$label" '$1 == label { g += $2; p99 = ($4 > p99 ? $4 : p99); n++ } $1 == "bare" { b += $2; m++ }
+        END { printf "RESULT %s mean_rps=%.0f worst_p99_ms=%.2f bare_mean_rps=%.0f ratio=%.1f%%", label, g / n, p99, b / m, 100 * (g / n) / (b / m) }' "$RUN_DIR/wrk.tsv")"
+done
 print_summary "gateway REST->gRPC vs bare Kestrel"

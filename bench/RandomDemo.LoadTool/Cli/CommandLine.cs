@@ -51,6 +51,8 @@ internal sealed class CommandLine
         return new CommandLine(command, values);
     }
 
+    public bool Has(string name) => _values.ContainsKey(name);
+
     public int Int(string name, int? fallback, int min, int max)
     {
         var text = Raw(name, fallback?.ToString(CultureInfo.InvariantCulture));
@@ -111,7 +113,7 @@ internal sealed class CommandLine
     /// <summary>An optional process id whose RSS and CPU are sampled from /proc; null when not given.</summary>
     public int? ProcessId(string name)
     {
-        if (!_values.ContainsKey(name))
+        if (!Has(name))
         {
             return null;
         }

@@ -41,6 +41,7 @@ internal static class ChurnCommand
         }
 
         ProcessSample? serverStart = serverPid is { } pid ? ProcessSample.Take(pid) : null;
+        var (heapStart, rssStartAfterGc) = await AfterFullGcAsync(serverPid);
         var metricsStart = await StreamingMetrics.GetAsync(http, url, cancellation);
         using var peak = serverPid is { } peakPid ? new PeakRss(peakPid) : null;
         var run = await RunCyclesAsync(endpoint, request, cycles, parallel, until, cycleTimeout, maxTime, cancellation);
@@ -48,6 +49,7 @@ internal static class ChurnCommand
         var metricsAfter = await StreamingMetrics.WaitForClientsAsync(http, url, 0, TimeSpan.FromSeconds(30), cancellation);
         await Task.Delay(settle, cancellation);
         ProcessSample? serverEnd = serverPid is { } pid3 ? ProcessSample.Take(pid3) : null;
+        var (heapEnd, rssEndAfterGc) = await AfterFullGcAsync(serverPid);
         var metricsEnd = await StreamingMetrics.GetAsync(http, url, cancellation);
 
         Console.WriteLine($"cycles: {run.Succeeded} ok, {run.Failed} failed, {cycles - run.Succeeded - run.Failed} not run, in {run.Elapsed.TotalSeconds:F1} s "
@@ -65,11 +67,30 @@ internal static class ChurnCommand
             Console.WriteLine($"server rss: {s.RssKb / 1024.0:F1} MB at start, {peak.MaxKb / 1024.0:F1} MB peak, {r.RssKb / 1024.0:F1} MB right after, "
                 + $"{e.RssKb / 1024.0:F1} MB after {settle.TotalSeconds:F0} s idle: {growth:+0.0;-0.0}% ; server cpu {ProcessSample.CpuPercent(s, r):F0}% of one core during the run");
             resources = $" rss_start_kb={s.RssKb} rss_peak_kb={peak.MaxKb} rss_end_kb={e.RssKb} rss_growth_pct={growth:F1}";
+            if (heapStart is { } hs && heapEnd is { } he)
+            {
+                Console.WriteLine($"after an induced full GC (EventPipe GCHeapCollect): managed heap {hs / 1048576.0:F1} MB at start, {he / 1048576.0:F1} MB at the end; "
+                    + $"RSS {rssStartAfterGc / 1024.0:F1} MB at start, {rssEndAfterGc / 1024.0:F1} MB at the end ({100.0 * (rssEndAfterGc - rssStartAfterGc) / rssStartAfterGc:+0.0;-0.0}%)");
+                resources += $" heap_start_kb={hs / 1024} heap_end_kb={he / 1024} rss_start_gc_kb={rssStartAfterGc} rss_end_gc_kb={rssEndAfterGc}";
+            }
         }
 
         Console.WriteLine($"RESULT churn cycles={cycles} ok={run.Succeeded} failed={run.Failed} seconds={run.Elapsed.TotalSeconds:F1} "
             + $"rate={run.Succeeded / run.Elapsed.TotalSeconds:F0} clients_after={metricsEnd.Clients}{resources}");
         return run.Succeeded == cycles && metricsEnd.Clients == 0 && rssHeld ? 0 : 1;
+    }
+
+    /// <summary>The managed heap and the RSS right after an induced full GC (nulls and 0 without a server pid).</summary>
+    private static async Task<(long? Heap, long RssKb)> AfterFullGcAsync(int? pid)
+    {
+        if (pid is not { } serverPid)
+        {
+            return (null, 0);
+        }
+
+        var heap = await FullGc.CollectAsync(serverPid, TimeSpan.FromSeconds(15));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        return (heap, ProcessSample.Take(serverPid).RssKb);
     }
 
     private sealed record CycleRun(long Succeeded, long Failed, TimeSpan Elapsed, LatencyHistogram CycleTime, string? FirstFailure);
