@@ -14,6 +14,7 @@ internal static class LoadToolCommands
         new("sse", SseFanOutCommand.Flags, "--url URL/stream --clients N [--duration 10] [--server-pid PID] [--connect-parallel 200] [--settle 3] [--grace 5]: hold N SSE clients, check order, latency, RSS, CPU", SseFanOutCommand.RunAsync),
         new("churn", ChurnCommand.Flags, "--url URL/stream [--cycles 100000] [--parallel 64] [--until data|retry] [--warmup 1000] [--server-pid PID] [--max-seconds 600]: connect, read one event, disconnect", ChurnCommand.RunAsync),
         new("runtime-stats", RuntimeStatsCommand.Flags, "--pid PID [--seconds 10] [--top 12]: bytes allocated, GCs and the top allocating types of a running .NET process (EventPipe)", RuntimeStatsCommand.RunAsync),
+        new("heap-types", HeapTypesCommand.Flags, "--pid PID [--top 25] [--per N]: the live managed heap by type after an induced full GC (per N connections with --per)", HeapTypesCommand.RunAsync),
     ];
 
     public static async Task<int> RunAsync(string[] args)

@@ -37,6 +37,7 @@ internal static class SseFanOutCommand
 
         Console.WriteLine($"sse: {clients} clients on {url} (load average {ProcessSample.LoadAverage()})");
         ProcessSample? serverBefore = serverPid is { } pid ? ProcessSample.Take(pid) : null;
+        var heapBefore = serverPid is { } gcPid ? await FullGc.CollectAsync(gcPid, TimeSpan.FromSeconds(15)) : null;
 
         // Connect in waves of connect-parallel, each waiting until its client is subscribed, so that
         // the server's accept backlog never overflows (an overflow costs a 1 s SYN retry, not a server fault).
@@ -84,6 +85,9 @@ internal static class SseFanOutCommand
         }
 
         var after = await StreamingMetrics.GetAsync(http, url, cancellation);
+
+        // After the window, with every client still connected: what live objects hold per connection.
+        var heapWithClients = serverPid is { } gcPid2 ? await FullGc.CollectAsync(gcPid2, TimeSpan.FromSeconds(15)) : null;
         var held = connections.Where(c => c.Ready.IsCompletedSuccessfully).ToArray();
         var complete = held.Count(c => c.FirstId <= window.FromId + 1 && c.LastId >= window.ToId
             && c.MissingIds == 0 && c.OutOfOrder == 0 && c.Failure is null && !c.EndedByServer);
@@ -106,6 +110,12 @@ internal static class SseFanOutCommand
             Console.WriteLine($"server rss: {b.RssKb / 1024.0:F1} MB before, {w.RssKb / 1024.0:F1} MB with {connected} clients: {perConnectionKb:F1} KB per connection");
             Console.WriteLine($"server cpu: {ProcessSample.CpuPercent(s, e):F0}% of one core during the window");
             resources = $" rss_before_kb={b.RssKb} rss_clients_kb={w.RssKb} kb_per_conn={perConnectionKb:F1} server_cpu_pct={ProcessSample.CpuPercent(s, e):F0}";
+            if (heapBefore is { } hb && heapWithClients is { } hw)
+            {
+                var heapPerConnectionKb = (hw - hb) / 1024.0 / Math.Max(1, connected);
+                Console.WriteLine($"server managed heap after an induced full GC: {hb / 1048576.0:F1} MB before, {hw / 1048576.0:F1} MB with {connected} clients: {heapPerConnectionKb:F1} KB per connection");
+                resources += $" heap_kb_per_conn={heapPerConnectionKb:F1}";
+            }
         }
 
         Console.WriteLine($"RESULT sse clients={clients} connected={connected} complete={complete} events={windowEvents} "
