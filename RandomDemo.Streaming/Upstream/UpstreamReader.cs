@@ -58,16 +58,23 @@ internal sealed partial class UpstreamReader(
         }
     }
 
-    /// <summary>Reads one stream until it ends; true when it delivered at least one point.</summary>
+    /// <summary>
+    /// Reads one stream until it ends, fails, or stalls (no point for <see cref="StallTimeout"/>:
+    /// a generator that hangs or a half-open connection); true when it delivered at least one point.
+    /// </summary>
     private async Task<bool> ReadStreamAsync(StreamRequest request, BackoffPolicy backoff, CancellationToken stoppingToken)
     {
         var established = false;
+        var stallTimeout = StallTimeout(request.FrequencyMs);
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        stalled.CancelAfter(stallTimeout);
         try
         {
             // No deadline: the stream is meant to last for the life of the service.
-            using var call = client.StreamRandomData(request, cancellationToken: stoppingToken);
-            await foreach (var point in call.ResponseStream.ReadAllAsync(stoppingToken))
+            using var call = client.StreamRandomData(request, cancellationToken: stalled.Token);
+            await foreach (var point in call.ResponseStream.ReadAllAsync(stalled.Token))
             {
+                stalled.CancelAfter(stallTimeout);
                 if (!established)
                 {
                     established = true;
@@ -81,6 +88,10 @@ internal sealed partial class UpstreamReader(
             }
 
             LogEnded();
+        }
+        catch (Exception) when (stalled.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            LogStalled(stallTimeout.TotalSeconds);
         }
         catch (RpcException ex) when (!stoppingToken.IsCancellationRequested)
         {
@@ -99,6 +110,9 @@ internal sealed partial class UpstreamReader(
         return established;
     }
 
+    /// <summary>Silence longer than a few periods (and at least a few seconds) means the stream is dead.</summary>
+    private static TimeSpan StallTimeout(int frequencyMs) => TimeSpan.FromMilliseconds((3.0 * frequencyMs) + 5000);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Opening the upstream stream: {DataType} every {FrequencyMs} ms")]
     private partial void LogConnecting(DataType dataType, int frequencyMs);
 
@@ -107,6 +121,9 @@ internal sealed partial class UpstreamReader(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream stream ended by the generator")]
     private partial void LogEnded();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream stream stalled: no point for {Seconds:F1} s")]
+    private partial void LogStalled(double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream stream failed: {StatusCode} {Detail}")]
     private partial void LogBroken(StatusCode statusCode, string detail);

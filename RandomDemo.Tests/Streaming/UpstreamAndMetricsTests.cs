@@ -29,6 +29,31 @@ public sealed class UpstreamAndMetricsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Frozen_generator_is_detected_as_a_stalled_stream_and_reconnected()
+    {
+        // SIGSTOP keeps the connection open but silent: only the stall timeout (3 periods + 5 s) can notice.
+        await using var stack = await StreamingStack.StartAsync(output);
+        await using var stream = await stack.ConnectAsync();
+        var before = await stream.ReadDataEventsAsync(5);
+
+        Signal("STOP", stack.Generator.ProcessId);
+        try
+        {
+            await stack.WaitForJsonAsync("/health", h => h.String("upstream") == "reconnecting", "upstream reconnecting");
+        }
+        finally
+        {
+            Signal("CONT", stack.Generator.ProcessId);
+        }
+
+        await stack.WaitForMetricsAsync(m => m.Long("upstream_reconnects") >= 1 && m.String("upstream") == "connected", "the upstream re-established");
+        Assert.Contains(stack.Streaming.Output, line => line.Contains("Upstream stream stalled", StringComparison.Ordinal));
+        var after = await stream.ReadDataEventsAsync(20);
+        var all = before.Concat(after).Select(e => e.EventId).ToList();
+        Assert.Equal(Enumerable.Range(0, all.Count).Select(i => all[0] + i), all);
+    }
+
+    [Fact]
     public async Task Metrics_count_clients_events_sent_and_points_received()
     {
         await using var stack = await StreamingStack.StartAsync(output);
@@ -62,6 +87,13 @@ public sealed class UpstreamAndMetricsTests(ITestOutputHelper output)
         Assert.True(end.Long("messages_received") >= end.Long("last_event_id"));
         Assert.Equal(0, end.Long("clients_dropped"));
         Assert.InRange(end.Long("uptime"), 0, 600);
+    }
+
+    private static void Signal(string signal, int processId)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, processId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(kill.WaitForExit(5000), "kill did not finish");
+        Assert.Equal(0, kill.ExitCode);
     }
 
     private static async Task<string?> WaitConnectedAsync(StreamingStack stack) =>
