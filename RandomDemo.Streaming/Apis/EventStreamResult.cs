@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 using RandomDemo.Streaming.Broadcasting;
 
 namespace RandomDemo.Streaming.Apis;
@@ -36,9 +35,8 @@ public sealed class EventStreamResult : IResult
             response.Headers["X-Accel-Buffering"] = "no";
             httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-            var options = httpContext.RequestServices.GetRequiredService<IOptions<StreamingOptions>>().Value;
             var body = response.BodyWriter;
-            body.Write(SseFrames.Retry(options.RetryMilliseconds));
+            body.Write(_broadcaster.RetryFrame);
             var sent = WriteReplay(body);
             if (!await FlushAsync(body, sent, aborted))
             {

@@ -32,9 +32,13 @@ internal sealed class EventBroadcaster : IDisposable
         _options = options.Value;
         _time = time;
         _replay = new ReplayBuffer(_options.ReplayBufferSize);
+        RetryFrame = SseFrames.Retry(_options.RetryMilliseconds);
         _startedAt = time.GetTimestamp();
         _keepAliveTimer = time.CreateTimer(static state => ((EventBroadcaster)state!).OnKeepAliveTick(), this, _options.KeepAliveInterval, _options.KeepAliveInterval);
     }
+
+    /// <summary>The <c>retry:</c> hint every stream starts with.</summary>
+    public byte[] RetryFrame { get; }
 
     public int Clients => Volatile.Read(ref _clientCount);
 
