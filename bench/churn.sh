@@ -5,13 +5,15 @@
 # Afterwards the server must count 0 clients and its RSS must be within 10 % of the start (taken
 # after a 2,000-cycle warm-up and 10 s idle).
 #   loadtool churn --url http://127.0.0.1:PORT/stream --cycles 100000 --parallel 64 --until data --warmup 2000 --server-pid PID
-# Environment: CYCLES (100000), PARALLEL (64), UNTIL (data | retry), FREQUENCY_MS (10).
+# Environment: CYCLES (100000), PARALLEL (64), UNTIL (data | retry), FREQUENCY_MS (10),
+# STREAMING_ENV (extra NAME=VALUE settings for the streaming service).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CYCLES=${CYCLES:-100000}
 PARALLEL=${PARALLEL:-64}
 UNTIL=${UNTIL:-data}
 FREQUENCY_MS=${FREQUENCY_MS:-10}
+read -r -a STREAMING_EXTRA <<<"${STREAMING_ENV:-}"
 
 ensure_commands ss
 build_release RandomDemo.Generator/RandomDemo.Generator.csproj RandomDemo.Streaming/RandomDemo.Streaming.csproj bench/RandomDemo.LoadTool/RandomDemo.LoadTool.csproj
@@ -20,14 +22,14 @@ generator_port=$(free_port)
 start_service RandomDemo.Generator "$generator_port"
 streaming_port=$(free_port)
 start_service RandomDemo.Streaming "$streaming_port" "services__generator__http__0=http://127.0.0.1:$generator_port" \
-    "Upstream__FrequencyMs=$FREQUENCY_MS" "Streaming__MaxClients=20000"
+    "Upstream__FrequencyMs=$FREQUENCY_MS" "Streaming__MaxClients=20000" "${STREAMING_EXTRA[@]}"
 streaming_pid=$STARTED_PID
 
 command=(dotnet "$LOADTOOL" churn --url "http://127.0.0.1:$streaming_port/stream" --cycles "$CYCLES" --parallel "$PARALLEL" --until "$UNTIL" --warmup 2000 --server-pid "$streaming_pid" --max-seconds 900)
 log "${command[*]}"
 timeout 1200 "${command[@]}" | tee "$RUN_DIR/churn.txt" >&2 || true
 
-add_summary "command: loadtool churn --url URL/stream --cycles $CYCLES --parallel $PARALLEL --until $UNTIL --warmup 2000 --server-pid PID (Upstream__FrequencyMs=$FREQUENCY_MS)"
+add_summary "command: loadtool churn --url URL/stream --cycles $CYCLES --parallel $PARALLEL --until $UNTIL --warmup 2000 --server-pid PID (Upstream__FrequencyMs=$FREQUENCY_MS ${STREAMING_ENV:-})"
 while read -r line; do add_summary "$line"; done < <(grep -hE '^(cycles|cycle time|server|after an induced)' "$RUN_DIR/churn.txt")
 add_summary "$(grep -h '^RESULT' "$RUN_DIR/churn.txt")"
 print_summary "SSE connection churn"

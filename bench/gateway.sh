@@ -92,7 +92,7 @@ for target in "${targets[@]}"; do
     timeout 40 wrk -t"$THREADS" -c"$CONNECTIONS" -d12s "http://127.0.0.1:$port$path" >"$RUN_DIR/alloc-wrk-$label.txt" &
     wrk_pid=$!
     sleep 2
-    timeout 60 dotnet "$LOADTOOL" runtime-stats --pid "$pid" --seconds 8 --top 8 >"$RUN_DIR/alloc-$label.txt"
+    timeout 60 dotnet "$LOADTOOL" runtime-stats --pid "$pid" --seconds 8 --top 12 >"$RUN_DIR/alloc-$label.txt"
     wait "$wrk_pid"
     rps=$(awk '/Requests\/sec/ { print $2 }' "$RUN_DIR/alloc-wrk-$label.txt")
     awk -v label="$label" -v rps="$rps" '/^RESULT runtime/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }

@@ -60,13 +60,15 @@ build_release() {
     done
 }
 
-# A TCP port nobody listens on (the preferred one if it is free).
+# A TCP port no socket uses (the preferred one if it is free). Picked below the kernel's
+# ephemeral range, which the load tool's thousands of client sockets draw from.
 free_port() {
-    local preferred=${1:-0} port
-    if [ "$preferred" != 0 ] && ! ss -Htln "sport = :$preferred" | grep -q .; then echo "$preferred"; return; fi
+    local preferred=${1:-0} port low
+    if [ "$preferred" != 0 ] && ! ss -Htan "sport = :$preferred" | grep -q .; then echo "$preferred"; return; fi
+    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
     for _ in $(seq 1 100); do
-        port=$((20000 + RANDOM % 30000))
-        ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
+        port=$((10000 + RANDOM % (low - 10000)))
+        ss -Htan "sport = :$port" | grep -q . || { echo "$port"; return; }
     done
     die "no free port found"
 }
