@@ -20,7 +20,7 @@ read -r -a GATEWAY_EXTRA <<<"${GATEWAY_ENV:-}"
 COMPARE_ENV=${COMPARE_ENV-OTEL_SDK_DISABLED=true}
 read -r -a COMPARE_EXTRA <<<"$COMPARE_ENV"
 
-ensure_commands wrk ss
+ensure_commands wrk ss curl
 build_release RandomDemo.Generator/RandomDemo.Generator.csproj RandomDemo.Gateway/RandomDemo.Gateway.csproj bench/RandomDemo.LoadTool/RandomDemo.LoadTool.csproj
 
 generator_port=$(free_port)

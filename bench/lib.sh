@@ -37,6 +37,7 @@ ensure_commands() {
             wrk) pkg=wrk ;;
             h2load) pkg=nghttp2-client ;;
             ss) pkg=iproute2 ;;
+            curl) pkg=curl ;;
             *) die "no package known for '$cmd'" ;;
         esac
         missing+=("$pkg")
