@@ -1,0 +1,133 @@
+using Xunit.Abstractions;
+
+namespace RandomDemo.Tests.Page;
+
+/// <summary>The page against a real generator and a real streaming service.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Connect_shows_live_values_and_disconnect_stops_them()
+    {
+        await using var stack = await StreamingStack.StartAsync(output);
+        await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
+
+        await page.ConnectAsync(stack.StreamUrl);
+
+        await page.WaitForStateAsync("open");
+        await page.WaitUntilAsync(async () => await page.NumberAsync("stat-total") >= 5, "five events counted");
+        await page.WaitUntilAsync(async () => await page.ChartPointsAsync() >= 5, "five points drawn");
+        Assert.InRange(await page.NumberAsync("latest-value"), 0, 100);
+        Assert.True(await page.NumberAsync("latest-sequence") >= 1);
+        Assert.Equal(await page.NumberAsync("stat-total"), await page.NumberAsync("stat-complete"));
+        Assert.Equal(0, await page.NumberAsync("stat-incomplete"));
+        Assert.Equal(0, await page.NumberAsync("stat-gaps"));
+        await page.WaitUntilAsync(async () => await stack.ClientsAsync() == 1, "/metrics counts the page as one client");
+
+        await page.DisconnectAsync();
+
+        await page.WaitForStateAsync("closed");
+        var total = await page.NumberAsync("stat-total");
+        // Ten event intervals of silence: a page that still listened would have counted more.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(total, await page.NumberAsync("stat-total"));
+        await page.WaitUntilAsync(async () => await stack.ClientsAsync() == 0, "/metrics counts no client");
+
+        page.AssertOnlyLocalRequests();
+        page.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task Graceful_restart_with_state_file_resumes_without_a_gap()
+    {
+        await using var stack = await StreamingStack.StartAsync(output, withStateFile: true);
+        await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
+        await page.ConnectAsync(stack.StreamUrl);
+        await page.WaitUntilAsync(async () => await page.NumberAsync("stat-total") >= 5, "five events counted");
+
+        long totalBeforeRestart;
+        long sequenceBeforeRestart;
+        // Between stop and start, every reconnection attempt is refused and Chromium logs each as a console error.
+        using (page.ExpectStreamNetworkErrors(stack.StreamUrl))
+        {
+            await stack.StopStreamingAsync();
+            await page.WaitForStateAsync("reconnecting");
+            totalBeforeRestart = await page.NumberAsync("stat-total");
+            sequenceBeforeRestart = await page.NumberAsync("latest-sequence");
+            Assert.Contains("lost", await page.MessageAsync(), StringComparison.Ordinal);
+
+            await stack.RestartStreamingAsync(withStateFile: true);
+            await page.WaitForStateAsync("open");
+        }
+
+        await page.WaitUntilAsync(async () => await page.NumberAsync("stat-total") >= totalBeforeRestart + 5, "five more events after the restart");
+        Assert.True(await page.NumberAsync("stat-reconnects") >= 1);
+        Assert.Equal(0, await page.NumberAsync("stat-gaps"));
+        Assert.Equal(0, await page.NumberAsync("stat-resets"));
+        Assert.True(await page.NumberAsync("latest-sequence") > sequenceBeforeRestart);
+        Assert.Contains(await page.LogAsync("state"), text => text.StartsWith("Reconnected", StringComparison.Ordinal));
+        await page.WaitUntilAsync(async () => await stack.ClientsAsync() == 1, "/metrics of the new process counts the page");
+
+        await page.DisconnectAsync();
+        page.AssertOnlyLocalRequests();
+        page.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task Restart_without_state_is_shown_as_a_reset_not_a_gap()
+    {
+        await using var stack = await StreamingStack.StartAsync(output, withStateFile: false);
+        await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
+        await page.ConnectAsync(stack.StreamUrl);
+        await page.WaitUntilAsync(async () => await page.NumberAsync("latest-sequence") >= 10, "ten events counted");
+
+        using (page.ExpectStreamNetworkErrors(stack.StreamUrl))
+        {
+            await stack.StopStreamingAsync();
+            await page.WaitForStateAsync("reconnecting");
+            await stack.RestartStreamingAsync(withStateFile: false);
+            await page.WaitUntilAsync(async () => await page.NumberAsync("stat-resets") == 1, "the reset is counted");
+        }
+
+        var totalAfterReset = await page.NumberAsync("stat-total");
+        await page.WaitUntilAsync(async () => await page.NumberAsync("stat-total") >= totalAfterReset + 3, "events keep coming after the reset");
+        Assert.Equal(0, await page.NumberAsync("stat-gaps"));
+        Assert.Contains("unknown event id", Assert.Single(await page.LogAsync("reset")), StringComparison.Ordinal);
+        Assert.Empty(await page.LogAsync("warn"));
+
+        await page.DisconnectAsync();
+        page.AssertOnlyLocalRequests();
+        page.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task Layout_fits_a_laptop_and_a_phone_width()
+    {
+        await using var stack = await StreamingStack.StartAsync(output);
+        await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output, width: 1366, height: 900);
+        await page.ConnectAsync(stack.StreamUrl);
+        await page.WaitUntilAsync(async () => await page.ChartPointsAsync() >= 25, "a chart of 25 points");
+
+        await page.ScreenshotAsync("page-laptop-1366");
+        Assert.Equal(0, await HorizontalOverflowAsync(page));
+
+        await page.Page.SetViewportSizeAsync(375, 812);
+        await page.WaitUntilAsync(async () => await page.ChartPointsAsync() >= 30, "the chart redrawn at phone width");
+        Assert.Equal(0, await HorizontalOverflowAsync(page));
+        // Every control stays inside the screen.
+        foreach (var testId in new[] { "url", "connect", "disconnect", "state", "chart", "log", "stat-resets" })
+        {
+            var box = await page.Page.GetByTestId(testId).BoundingBoxAsync();
+            Assert.NotNull(box);
+            Assert.True(box.X >= 0 && box.X + box.Width <= 375, $"{testId} spans {box.X}..{box.X + box.Width} on a 375 px screen");
+        }
+
+        await page.ScreenshotAsync("page-phone-375");
+        await page.DisconnectAsync();
+        page.AssertNoConsoleErrors();
+    }
+
+    /// <summary>Pixels by which the document is wider than the window (0 when nothing scrolls sideways).</summary>
+    private static Task<int> HorizontalOverflowAsync(StreamClientPage page) =>
+        page.Page.EvaluateAsync<int>("() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)");
+}
