@@ -93,7 +93,7 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
         await page.WaitUntilAsync(async () => await page.NumberAsync("stat-total") >= totalAfterReset + 3, "events keep coming after the reset");
         Assert.Equal(0, await page.NumberAsync("stat-gaps"));
         Assert.Contains("unknown event id", Assert.Single(await page.LogAsync("reset")), StringComparison.Ordinal);
-        Assert.Empty(await page.LogAsync("warn"));
+        Assert.DoesNotContain(await page.LogAsync("warn"), text => text.StartsWith("Sequence went back", StringComparison.Ordinal));
 
         await page.DisconnectAsync();
         page.AssertOnlyLocalRequests();

@@ -94,11 +94,42 @@ public sealed class PageEventHandlingTests(ChromiumFixture chromium, ITestOutput
     }
 
     [Fact]
+    public async Task Dropped_connection_resumes_with_last_event_id()
+    {
+        await using var server = ScriptedEventStream.Start(DataFrames(1, 3, retry: true), DataFrames(4, 6, retry: false));
+        await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
+
+        await page.ConnectAsync(server.Url);
+        await page.WaitUntilAsync(async () => await page.NumberAsync("latest-sequence") == 6, "the events after the drop");
+
+        // EventSource itself asked to resume after the last id it saw.
+        Assert.Equal([null, "3"], server.LastEventIds);
+        Assert.Equal(1, await page.NumberAsync("stat-reconnects"));
+        Assert.Equal(6, await page.NumberAsync("stat-total"));
+        Assert.Equal(0, await page.NumberAsync("stat-gaps"));
+        Assert.Equal("open", await page.StateAsync());
+        Assert.Contains(await page.LogAsync("state"), text => text.Contains("resumes after event #3", StringComparison.Ordinal));
+        page.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task A_silent_open_stream_is_pointed_out()
+    {
+        await using var server = ScriptedEventStream.Start(DataFrames(1, 1, retry: true));
+        await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
+
+        await page.ConnectAsync(server.Url);
+        await page.WaitUntilAsync(async () => (await page.MessageAsync()).Contains("but no event for", StringComparison.Ordinal),
+            "a warning that nothing arrives", TimeSpan.FromSeconds(20));
+        Assert.Equal("open", await page.StateAsync());
+        Assert.Contains("generator", await page.MessageAsync(), StringComparison.Ordinal);
+        page.AssertNoConsoleErrors();
+    }
+
+    [Fact]
     public async Task Log_is_newest_first_and_bounded()
     {
-        var frames = string.Concat(Enumerable.Range(1, 450).Select(i =>
-            $"id: {i}\nevent: data\ndata: {{\"timestamp\":{1745000000000 + (i * 200)},\"value\":{i % 101},\"sequence\":{i}}}\n\n"));
-        await using var server = ScriptedEventStream.Start(frames);
+        await using var server = ScriptedEventStream.Start(DataFrames(1, 450, retry: false));
         await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
 
         await page.ConnectAsync(server.Url);
@@ -118,4 +149,9 @@ public sealed class PageEventHandlingTests(ChromiumFixture chromium, ITestOutput
 
         page.AssertNoConsoleErrors();
     }
+
+    /// <summary>Data events <paramref name="first"/>..<paramref name="last"/> as the streaming service writes them.</summary>
+    private static string DataFrames(int first, int last, bool retry) =>
+        (retry ? "retry: 500\n\n" : "") + string.Concat(Enumerable.Range(first, last - first + 1).Select(i =>
+            $"id: {i}\nevent: data\ndata: {{\"timestamp\":{1745000000000 + (i * 200)},\"value\":{i % 101},\"sequence\":{i}}}\n\n"));
 }

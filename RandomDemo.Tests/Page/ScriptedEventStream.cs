@@ -6,24 +6,26 @@ using RandomDemo.Tests.Infrastructure;
 namespace RandomDemo.Tests.Page;
 
 /// <summary>
-/// A loopback HTTP server that answers every request with one fixed response: by default an event
-/// stream that sends <c>frames</c> and then stays open. It feeds the page what the real streaming
-/// service does not produce on demand (events without a value, a sequence jump, hostile text, a 404),
-/// so that the page's handling of each can be checked exactly.
+/// A loopback HTTP server with a script: the n-th request gets the n-th response. An event stream
+/// response that is not the last one ends after its frames (a dropped connection); the last one stays
+/// open and answers any later request too. It feeds the page what the real streaming service does not
+/// produce on demand (events without a value, a sequence jump, hostile text, a 404), so that the
+/// page's handling of each can be checked exactly.
 /// </summary>
 public sealed class ScriptedEventStream : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly string _body;
+    private readonly string[] _bodies;
+    private int _requests;
     private readonly int _status;
     private readonly string _contentType;
     private readonly ConcurrentQueue<string?> _lastEventIds = new();
     private readonly Task _serving;
 
-    private ScriptedEventStream(string body, int status, string contentType)
+    private ScriptedEventStream(string[] bodies, int status, string contentType)
     {
-        _body = body;
+        _bodies = bodies;
         _status = status;
         _contentType = contentType;
         Port = ServiceProcess.FreePort();
@@ -39,9 +41,10 @@ public sealed class ScriptedEventStream : IAsyncDisposable
     /// <summary>The Last-Event-ID header of each request so far (null when absent).</summary>
     public IReadOnlyCollection<string?> LastEventIds => _lastEventIds;
 
-    public static ScriptedEventStream Start(string frames) => new(frames, 200, "text/event-stream");
+    /// <summary>An event stream: request n gets <paramref name="responses"/>[n] (the last one from then on).</summary>
+    public static ScriptedEventStream Start(params string[] responses) => new(responses, 200, "text/event-stream");
 
-    public static ScriptedEventStream StartFailing(int status, string body, string contentType) => new(body, status, contentType);
+    public static ScriptedEventStream StartFailing(int status, string body, string contentType) => new([body], status, contentType);
 
     public async ValueTask DisposeAsync()
     {
@@ -72,6 +75,8 @@ public sealed class ScriptedEventStream : IAsyncDisposable
     private async Task AnswerAsync(HttpListenerContext context)
     {
         _lastEventIds.Enqueue(context.Request.Headers["Last-Event-ID"]);
+        var index = Math.Min(Interlocked.Increment(ref _requests) - 1, _bodies.Length - 1);
+        var isLast = index == _bodies.Length - 1;
         var response = context.Response;
         try
         {
@@ -79,7 +84,7 @@ public sealed class ScriptedEventStream : IAsyncDisposable
             response.ContentType = _contentType;
             response.Headers["Access-Control-Allow-Origin"] = "*";
             response.Headers["Cache-Control"] = "no-cache";
-            var bytes = Encoding.UTF8.GetBytes(_body);
+            var bytes = Encoding.UTF8.GetBytes(_bodies[index]);
             if (_status != 200)
             {
                 response.ContentLength64 = bytes.Length;
@@ -91,7 +96,12 @@ public sealed class ScriptedEventStream : IAsyncDisposable
             response.SendChunked = true;
             await response.OutputStream.WriteAsync(bytes, _stopping.Token);
             await response.OutputStream.FlushAsync(_stopping.Token);
-            // An event stream stays open until the server stops.
+            if (!isLast)
+            {
+                response.Close();
+                return;
+            }
+
             await Task.Delay(Timeout.Infinite, _stopping.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or HttpListenerException or IOException or ObjectDisposedException)
