@@ -15,7 +15,7 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
         await page.ConnectAsync(stack.StreamUrl);
 
         await page.WaitForStateAsync("open");
-        await page.WaitUntilAsync(async () => await page.NumberAsync("stat-total") >= 5, "five events counted");
+        await page.WaitForNumberAsync("stat-total", n => n >= 5, "five events counted");
         await page.WaitUntilAsync(async () => await page.ChartPointsAsync() >= 5, "five points drawn");
         Assert.InRange(await page.NumberAsync("latest-value"), 0, 100);
         Assert.True(await page.NumberAsync("latest-sequence") >= 1);
@@ -43,7 +43,7 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
         await using var stack = await StreamingStack.StartAsync(output, withStateFile: true);
         await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
         await page.ConnectAsync(stack.StreamUrl);
-        await page.WaitUntilAsync(async () => await page.NumberAsync("stat-total") >= 5, "five events counted");
+        await page.WaitForNumberAsync("stat-total", n => n >= 5, "five events counted");
 
         long totalBeforeRestart;
         long sequenceBeforeRestart;
@@ -60,7 +60,7 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
             await page.WaitForStateAsync("open");
         }
 
-        await page.WaitUntilAsync(async () => await page.NumberAsync("stat-total") >= totalBeforeRestart + 5, "five more events after the restart");
+        await page.WaitForNumberAsync("stat-total", n => n >= totalBeforeRestart + 5, "five more events after the restart");
         Assert.True(await page.NumberAsync("stat-reconnects") >= 1);
         Assert.Equal(0, await page.NumberAsync("stat-gaps"));
         Assert.Equal(0, await page.NumberAsync("stat-resets"));
@@ -79,18 +79,18 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
         await using var stack = await StreamingStack.StartAsync(output, withStateFile: false);
         await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
         await page.ConnectAsync(stack.StreamUrl);
-        await page.WaitUntilAsync(async () => await page.NumberAsync("latest-sequence") >= 10, "ten events counted");
+        await page.WaitForNumberAsync("latest-sequence", n => n >= 10, "ten events counted");
 
         using (page.ExpectStreamNetworkErrors(stack.StreamUrl))
         {
             await stack.StopStreamingAsync();
             await page.WaitForStateAsync("reconnecting");
             await stack.RestartStreamingAsync(withStateFile: false);
-            await page.WaitUntilAsync(async () => await page.NumberAsync("stat-resets") == 1, "the reset is counted");
+            await page.WaitForNumberAsync("stat-resets", n => n == 1, "the reset is counted");
         }
 
         var totalAfterReset = await page.NumberAsync("stat-total");
-        await page.WaitUntilAsync(async () => await page.NumberAsync("stat-total") >= totalAfterReset + 3, "events keep coming after the reset");
+        await page.WaitForNumberAsync("stat-total", n => n >= totalAfterReset + 3, "events keep coming after the reset");
         Assert.Equal(0, await page.NumberAsync("stat-gaps"));
         Assert.Contains("unknown event id", Assert.Single(await page.LogAsync("reset")), StringComparison.Ordinal);
         Assert.DoesNotContain(await page.LogAsync("warn"), text => text.StartsWith("Sequence went back", StringComparison.Ordinal));

@@ -59,8 +59,7 @@ public sealed class PageEventHandlingTests(ChromiumFixture chromium, ITestOutput
         await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
 
         await page.ConnectAsync(server.Url);
-        await page.WaitUntilAsync(async () => await page.NumberAsync("latest-sequence") == 3 && await page.NumberAsync("stat-total") == 8,
-            "the whole script is received");
+        await page.WaitForNumberAsync("stat-total", n => n == 8, "all eight data events are counted");
 
         Assert.Equal("open", await page.StateAsync());
         // Sequences 1,2,3,7,10 then 1,2,3 after the reset: eight data events, two of them without a value.
@@ -100,7 +99,7 @@ public sealed class PageEventHandlingTests(ChromiumFixture chromium, ITestOutput
         await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
 
         await page.ConnectAsync(server.Url);
-        await page.WaitUntilAsync(async () => await page.NumberAsync("latest-sequence") == 6, "the events after the drop");
+        await page.WaitForNumberAsync("latest-sequence", n => n == 6, "the events after the drop");
 
         // EventSource itself asked to resume after the last id it saw.
         Assert.Equal([null, "3"], server.LastEventIds);
@@ -133,7 +132,7 @@ public sealed class PageEventHandlingTests(ChromiumFixture chromium, ITestOutput
         await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
 
         await page.ConnectAsync(server.Url);
-        await page.WaitUntilAsync(async () => await page.NumberAsync("stat-total") == 450, "all 450 events are counted");
+        await page.WaitForNumberAsync("stat-total", n => n == 450, "all 450 events are counted");
 
         var entries = await page.Page.Locator("#log li").CountAsync();
         Assert.Equal(200, entries);

@@ -69,6 +69,11 @@ public sealed class StreamClientPage : IAsyncDisposable
             : throw new FormatException($"{testId} shows \"{text}\", not a number");
     }
 
+    /// <summary>Waits until the number shown by <paramref name="testId"/> satisfies <paramref name="condition"/> ("–" counts as not yet).</summary>
+    public Task WaitForNumberAsync(string testId, Func<long, bool> condition, string what, TimeSpan? timeout = null) =>
+        WaitUntilAsync(async () => long.TryParse(await TextAsync(testId), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && condition(n),
+            what, timeout);
+
     public Task<string> StateAsync() => TextAsync("state");
 
     public Task<string> MessageAsync() => TextAsync("message");
