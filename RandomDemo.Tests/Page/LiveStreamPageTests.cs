@@ -67,6 +67,7 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
         Assert.True(await page.NumberAsync("latest-sequence") > sequenceBeforeRestart);
         Assert.Contains(await page.LogAsync("state"), text => text.StartsWith("Reconnected", StringComparison.Ordinal));
         await page.WaitUntilAsync(async () => await stack.ClientsAsync() == 1, "/metrics of the new process counts the page");
+        await page.ScreenshotAsync("page-after-restart");
 
         await page.DisconnectAsync();
         page.AssertOnlyLocalRequests();
