@@ -1,3 +1,4 @@
+using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.Page;
@@ -125,6 +126,18 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
 
         await page.ScreenshotAsync("page-phone-375");
         await page.DisconnectAsync();
+
+        // Long error messages with a long URL wrap instead of widening the page.
+        var refused = $"http://127.0.0.1:{ServiceProcess.FreePort()}/a/rather/long/path/to/a/stream/that/is/not/there?with=query&and=more";
+        using (page.ExpectStreamNetworkErrors(refused))
+        {
+            await page.ConnectAsync(refused);
+            await page.WaitUntilAsync(async () => (await page.MessageAsync()).StartsWith("Cannot connect", StringComparison.Ordinal), "the refusal message");
+            Assert.Equal(0, await HorizontalOverflowAsync(page));
+            await page.ScreenshotAsync("page-phone-375-refused");
+            await page.DisconnectAsync();
+        }
+
         page.AssertNoConsoleErrors();
     }
 
