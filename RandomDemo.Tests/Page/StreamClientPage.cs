@@ -69,6 +69,14 @@ public sealed class StreamClientPage : IAsyncDisposable
             : throw new FormatException($"{testId} shows \"{text}\", not a number");
     }
 
+    /// <summary>Several numbers read at one instant (the page updates between separate reads).</summary>
+    public async Task<long[]> NumbersAsync(params string[] testIds)
+    {
+        var texts = await Page.EvaluateAsync<string[]>(
+            "ids => ids.map(id => document.querySelector(`[data-testid=\"${id}\"]`).textContent.trim())", testIds);
+        return [.. texts.Select(text => long.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture))];
+    }
+
     /// <summary>Waits until the number shown by <paramref name="testId"/> satisfies <paramref name="condition"/> ("–" counts as not yet).</summary>
     public Task WaitForNumberAsync(string testId, Func<long, bool> condition, string what, TimeSpan? timeout = null) =>
         WaitUntilAsync(async () => long.TryParse(await TextAsync(testId), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && condition(n),
