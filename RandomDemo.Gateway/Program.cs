@@ -1,5 +1,18 @@
+using RandomDemo.Contracts;
+using RandomDemo.Gateway.Apis;
+using RandomDemo.Gateway.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
+
 builder.AddServiceDefaults();
+builder.UseDefaultPort(ServicePorts.Gateway);
+builder.AddGatewayServices();
+
 var app = builder.Build();
+
+app.UseExceptionHandler();
 app.MapDefaultEndpoints();
+app.MapApiDocumentation();
+app.MapRandomApi();
+
 app.Run();

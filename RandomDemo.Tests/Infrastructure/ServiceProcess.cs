@@ -88,6 +88,14 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         {
             await service._listening.Task.WaitAsync(StartTimeout, cancellationToken);
         }
+        catch (InvalidOperationException) when (process.HasExited)
+        {
+            // The exit is often seen before the last lines of output are read, and those say why.
+            await Task.WhenAny(process.WaitForExitAsync(CancellationToken.None), Task.Delay(StopTimeout, CancellationToken.None));
+            var exitCode = process.ExitCode;
+            await service.DisposeAsync();
+            throw new InvalidOperationException($"{project} exited with code {exitCode} before listening:\n{string.Join('\n', service._lines)}");
+        }
         catch
         {
             await service.DisposeAsync();

@@ -1,0 +1,60 @@
+using RandomDemo.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace RandomDemo.Tests.Gateway;
+
+/// <summary>A real generator and a real gateway in front of it, shared by the tests of one class.</summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    public ServiceProcess Generator { get; private set; } = null!;
+
+    public ServiceProcess Gateway { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Generator = await ServiceProcess.StartAsync("RandomDemo.Generator");
+        Gateway = await StartGatewayAsync(Generator.BaseAddress);
+        Client = CreateClient(Gateway);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client?.Dispose();
+        if (Gateway is not null)
+        {
+            await Gateway.DisposeAsync();
+        }
+
+        if (Generator is not null)
+        {
+            await Generator.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Starts a gateway that finds the generator at <paramref name="generator"/> through service
+    /// discovery, as an orchestrator would tell it, plus any <paramref name="settings"/> (which
+    /// may override the call deadline).
+    /// </summary>
+    public static Task<ServiceProcess> StartGatewayAsync(Uri generator, ITestOutputHelper? output = null, params (string Key, string? Value)[] settings)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["services__generator__http__0"] = generator.ToString().TrimEnd('/'),
+            // Generous, so that a busy test machine does not turn slow answers into 504s.
+            ["Gateway__CallDeadline"] = "00:00:30",
+        };
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        return ServiceProcess.StartAsync("RandomDemo.Gateway", output, environment);
+    }
+
+    /// <summary>A client whose timeout turns a hang into a failure (not a timing assertion).</summary>
+    public static HttpClient CreateClient(ServiceProcess gateway) =>
+        new() { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the tests need and a fresh Debian machine lacks (Debian packages only).
+set -euo pipefail
+
+if ! command -v dotnet >/dev/null; then
+  echo "install-prerequisites: the .NET 10 SDK is required (dotnet not found on PATH)" >&2
+  exit 1
+fi
+
+# command -> Debian package
+declare -A wanted=(
+  [chromium]=chromium
+  [setpriv]=util-linux
+)
+missing=()
+for command in "${!wanted[@]}"; do
+  command -v "$command" >/dev/null || missing+=("${wanted[$command]}")
+done
+
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  echo "install-prerequisites: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
