@@ -32,6 +32,9 @@ public sealed partial class DistributedApplicationBuilder : IDistributedApplicat
         _host.Logging.ClearProviders();
         _host.Logging.AddProvider(new ResourceLogLoggerProvider(resourceLogs));
         _host.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        // The generic host's own "Application started" would come before the resources are; the orchestrator reports instead.
+        _host.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
         _interception?.Created(this);
     }
 

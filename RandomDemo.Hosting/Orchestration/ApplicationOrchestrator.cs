@@ -78,6 +78,7 @@ internal sealed partial class ApplicationOrchestrator(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        LogStopping();
         await _stopping.CancelAsync();
         await Task.WhenAll(_runs);
         _stopping.Dispose();
@@ -299,6 +300,9 @@ internal sealed partial class ApplicationOrchestrator(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Distributed application started in {Seconds:0.0} s. Press Ctrl+C to shut down.")]
     private partial void LogStarted(double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping every resource")]
+    private partial void LogStopping();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "  {Resource}  {Url}{Visibility}")]
     private partial void LogEndpoint(string resource, string url, string visibility);
