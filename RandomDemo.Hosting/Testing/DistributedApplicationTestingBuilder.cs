@@ -34,8 +34,10 @@ public static class DistributedApplicationTestingBuilder
         }, cancellationToken);
 
         using var timeout = cancellationToken.CanBeCanceled ? null : new CancellationTokenSource(DefaultTimeout);
-        var finished = await Task.WhenAny(interception.Captured, run).WaitAsync(timeout?.Token ?? cancellationToken);
-        if (finished == run)
+        await Task.WhenAny(interception.Captured, run).WaitAsync(timeout?.Token ?? cancellationToken);
+
+        // Build() captures the builder before it stops the entry point, so a captured builder wins over a finished run.
+        if (!interception.Captured.IsCompleted)
         {
             await run;
             throw new InvalidOperationException($"The entry point of {entryPoint.DeclaringType?.Assembly.GetName().Name} returned without building a DistributedApplication.");

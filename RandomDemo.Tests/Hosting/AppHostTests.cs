@@ -110,17 +110,18 @@ public sealed class AppHostTests(ITestOutputHelper output)
     public async Task Disposing_the_app_stops_every_process()
     {
         var app = await StartAsync();
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway");
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("streaming");
+        var notifications = app.ResourceNotifications;
+        await notifications.WaitForResourceHealthyAsync("gateway");
+        await notifications.WaitForResourceHealthyAsync("streaming");
         var processIds = new[] { "generator", "gateway", "streaming" }
-            .Select(name => app.ResourceNotifications.TryGetCurrentState(name, out var e) ? e.Snapshot.ProcessId!.Value : 0)
+            .Select(name => notifications.TryGetCurrentState(name, out var e) ? e.Snapshot.ProcessId!.Value : 0)
             .ToList();
         Assert.All(processIds, pid => Assert.True(ProcessProbe.IsAlive(pid)));
 
         await app.DisposeAsync();
 
         Assert.All(processIds, pid => Assert.False(ProcessProbe.IsAlive(pid), $"process {pid} is still running"));
-        Assert.True(app.ResourceNotifications.TryGetCurrentState("gateway", out var gateway));
+        Assert.True(notifications.TryGetCurrentState("gateway", out var gateway));
         Assert.Equal(KnownResourceStates.Finished, gateway.Snapshot.State);
     }
 
