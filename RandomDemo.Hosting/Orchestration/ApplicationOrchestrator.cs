@@ -145,19 +145,22 @@ internal sealed partial class ApplicationOrchestrator(
 
             using var run = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             var health = MonitorHealthAsync(resource, run.Token);
+            var stopRequested = false;
             try
             {
                 await process.WaitForExitAsync(stopping);
             }
             catch (OperationCanceledException)
             {
+                stopRequested = true;
+            }
+
+            await run.CancelAsync();
+            await health;
+            if (stopRequested)
+            {
                 await StopProcessAsync(resource, process);
                 return null;
-            }
-            finally
-            {
-                await run.CancelAsync();
-                await health;
             }
 
             var exitCode = process.ExitCode;
@@ -243,9 +246,9 @@ internal sealed partial class ApplicationOrchestrator(
                 await Task.Delay(status == HealthStatus.Healthy ? HealthyPollInterval : UnhealthyPollInterval, cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            // The process exited or the application stops.
+            // The process exited or the application stops (a probe in flight may end with any exception).
         }
     }
 

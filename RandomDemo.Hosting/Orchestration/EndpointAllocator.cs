@@ -102,7 +102,9 @@ internal static class EndpointAllocator
         {
             try
             {
+                // As Kestrel binds: connections of an earlier run in TIME_WAIT do not make the port busy, a listener does.
                 using var listener = new TcpListener(address, port);
+                listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
                 listener.Start();
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)

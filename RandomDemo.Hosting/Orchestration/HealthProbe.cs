@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -24,7 +23,7 @@ internal sealed class HealthProbe : IDisposable
     };
 
     // Resources found to speak only HTTP/2: they are probed with gRPC from then on.
-    private readonly ConcurrentDictionary<string, GrpcChannel> _grpcChannels = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> _http2Only = new(StringComparer.OrdinalIgnoreCase);
 
     public async Task<HealthStatus> CheckAsync(IResource resource, CancellationToken cancellationToken)
     {
@@ -37,7 +36,7 @@ internal sealed class HealthProbe : IDisposable
             }
 
             var endpoint = Endpoint(resource, endpointName: null);
-            if (!_grpcChannels.ContainsKey(resource.Name))
+            if (!_http2Only.ContainsKey(resource.Name))
             {
                 using var response = await GetAsync(endpoint, DefaultPath, cancellationToken);
                 if (response.StatusCode != HttpStatusCode.BadRequest)
@@ -46,26 +45,23 @@ internal sealed class HealthProbe : IDisposable
                 }
             }
 
-            return await CheckGrpcAsync(resource.Name, endpoint, cancellationToken);
+            var status = await CheckGrpcAsync(endpoint, cancellationToken);
+            _http2Only.TryAdd(resource.Name, true);
+            return status;
         }
-        catch (Exception ex) when (ex is HttpRequestException or RpcException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
+            // Whatever stops the probe (refused, reset, timed out, bad answer) means: not healthy now.
             return HealthStatus.Unhealthy;
         }
     }
 
-    public void Dispose()
-    {
-        _http.Dispose();
-        foreach (var channel in _grpcChannels.Values)
-        {
-            channel.Dispose();
-        }
-    }
+    public void Dispose() => _http.Dispose();
 
-    private async Task<HealthStatus> CheckGrpcAsync(string resourceName, AllocatedEndpoint endpoint, CancellationToken cancellationToken)
+    private static async Task<HealthStatus> CheckGrpcAsync(AllocatedEndpoint endpoint, CancellationToken cancellationToken)
     {
-        var channel = _grpcChannels.GetOrAdd(resourceName, _ => GrpcChannel.ForAddress(endpoint.UriString));
+        // A channel per check: a long-lived one would back off reconnecting to a restarted process.
+        using var channel = GrpcChannel.ForAddress(endpoint.UriString);
         var client = new Health.HealthClient(channel);
         var reply = await client.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.Add(ProbeTimeout), cancellationToken: cancellationToken);
         return reply.Status == HealthCheckResponse.Types.ServingStatus.Serving ? HealthStatus.Healthy : HealthStatus.Unhealthy;

@@ -28,7 +28,9 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
             Assert.True(await ProcessProbe.WaitUntilGoneAsync(pid, TimeSpan.FromSeconds(10)), $"{name} (pid {pid}) outlived the AppHost");
         }
 
+        // Nothing listens on the gateway's port any more (connections in TIME_WAIT do not count, as for Kestrel).
         using var listener = new TcpListener(IPAddress.Loopback, gatewayPort);
+        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         listener.Start();
     }
 

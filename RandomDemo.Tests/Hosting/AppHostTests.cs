@@ -129,6 +129,10 @@ public sealed class AppHostTests(ITestOutputHelper output)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.RandomDemo_AppHost>();
         builder.WriteOutputTo(output.WriteLine);
+
+        // A loaded test machine may need more than the gateway's 2 s per call the first time (cold JIT on both sides).
+        var gateway = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "gateway");
+        builder.CreateResourceBuilder(gateway).WithEnvironment("Gateway__CallDeadline", "00:00:30");
         var app = await builder.BuildAsync();
         await app.StartAsync();
         return app;
