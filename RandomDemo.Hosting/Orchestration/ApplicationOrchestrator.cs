@@ -102,15 +102,13 @@ internal sealed partial class ApplicationOrchestrator(
             var backoff = new RestartBackoff();
             for (var restarts = 0; ; restarts++)
             {
-                var exitCode = await RunOnceAsync(resource, environment, restarts, stopping);
-                if (exitCode is null)
+                if (await RunOnceAsync(resource, environment, restarts, stopping) is not { } crash)
                 {
                     return;
                 }
 
-                var ranFor = DateTime.UtcNow - (notifications.TryGetCurrentState(resource.Name, out var current) ? current.Snapshot.StartTimeStamp ?? DateTime.UtcNow : DateTime.UtcNow);
-                var delay = backoff.Next(ranFor);
-                LogRestarting(resource.Name, exitCode.Value, delay.TotalSeconds, restarts + 1);
+                var delay = backoff.Next(crash.RanFor);
+                LogRestarting(resource.Name, crash.ExitCode, delay.TotalSeconds, restarts + 1);
                 await Task.Delay(delay, stopping);
             }
         }
@@ -120,8 +118,8 @@ internal sealed partial class ApplicationOrchestrator(
         }
     }
 
-    /// <summary>Runs one process of the resource; its exit code when it crashed (to restart), null when done for good.</summary>
-    private async Task<int?> RunOnceAsync(ProjectResource resource, IReadOnlyDictionary<string, string?> environment, int restarts, CancellationToken stopping)
+    /// <summary>Runs one process of the resource; how it crashed (to restart), null when it is done for good.</summary>
+    private async Task<(int ExitCode, TimeSpan RanFor)?> RunOnceAsync(ProjectResource resource, IReadOnlyDictionary<string, string?> environment, int restarts, CancellationToken stopping)
     {
         await Publish(resource, KnownResourceStates.Starting, s => s with { RestartCount = restarts, HealthStatus = null, ExitCode = null });
         Process process;
@@ -140,6 +138,7 @@ internal sealed partial class ApplicationOrchestrator(
 
         using (process)
         {
+            var ranFor = Stopwatch.StartNew();
             await Publish(resource, KnownResourceStates.Running, s => s with { ProcessId = process.Id, StartTimeStamp = DateTime.UtcNow, StopTimeStamp = null });
             LogRunning(resource.Name, process.Id, restarts);
 
@@ -170,9 +169,10 @@ internal sealed partial class ApplicationOrchestrator(
             if (!crashed)
             {
                 LogFinished(resource.Name, exitCode);
+                return null;
             }
 
-            return crashed ? exitCode : null;
+            return (exitCode, ranFor.Elapsed);
         }
     }
 

@@ -38,7 +38,7 @@ internal sealed partial class ConsoleLogWriter : IDisposable
 
     public void Dispose() => _subscription.Dispose();
 
-    internal static bool UseColor()
+    private static bool UseColor()
     {
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")))
         {

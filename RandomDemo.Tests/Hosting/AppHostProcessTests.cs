@@ -52,6 +52,10 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
 
         Assert.Contains(appHost.Lines, line => line.Contains(" gateway   | ", StringComparison.Ordinal) && line.Contains("Now listening on", StringComparison.Ordinal));
         Assert.DoesNotContain(appHost.Lines, line => line.Contains('\e'));
+
+        // Each service runs in its project directory, so that its appsettings.json is found.
+        var projectDirectory = Path.GetDirectoryName(new Projects.RandomDemo_Generator().ProjectPath)!;
+        Assert.Contains(appHost.Lines, line => line.Contains(" generator | ", StringComparison.Ordinal) && line.EndsWith("Content root path: " + projectDirectory, StringComparison.Ordinal));
     }
 
     [Fact]
