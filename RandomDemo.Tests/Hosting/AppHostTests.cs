@@ -125,7 +125,27 @@ public sealed class AppHostTests(ITestOutputHelper output)
         Assert.Equal(KnownResourceStates.Finished, gateway.Snapshot.State);
     }
 
-    private async Task<DistributedApplication> StartAsync()
+    [Fact]
+    public async Task WithHttpHealthCheck_replaces_the_default_probe()
+    {
+        await using var app = await StartAsync(builder =>
+        {
+            var gateway = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "gateway");
+            builder.CreateResourceBuilder(gateway).WithHttpHealthCheck("/no-such-path");
+        });
+
+        using var client = app.CreateHttpClient("gateway");
+        using var timeout = new CancellationTokenSource(Patience);
+        await EventuallyAsync(async () => await IsOkAsync(client, "/health", timeout.Token), timeout.Token);
+
+        // The default probe (GET /health, every 100 ms) would say healthy at once; the declared path never does.
+        using var window = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", window.Token));
+        Assert.True(app.ResourceNotifications.TryGetCurrentState("gateway", out var gateway));
+        Assert.Equal((KnownResourceStates.Running, HealthStatus.Unhealthy), (gateway.Snapshot.State, gateway.Snapshot.HealthStatus));
+    }
+
+    private async Task<DistributedApplication> StartAsync(Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.RandomDemo_AppHost>();
         builder.WriteOutputTo(output.WriteLine);
@@ -133,9 +153,22 @@ public sealed class AppHostTests(ITestOutputHelper output)
         // A loaded test machine may need more than the gateway's 2 s per call the first time (cold JIT on both sides).
         var gateway = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "gateway");
         builder.CreateResourceBuilder(gateway).WithEnvironment("Gateway__CallDeadline", "00:00:30");
+        configure?.Invoke(builder);
         var app = await builder.BuildAsync();
         await app.StartAsync();
         return app;
+    }
+
+    private static async Task<bool> IsOkAsync(HttpClient client, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await client.GetAsync(path, cancellationToken)).StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
