@@ -123,7 +123,8 @@ public static class Extensions
     private static async Task WriteHealthJson(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
+        // The pipe, not the body stream: JsonSerializer flushes synchronously, which Kestrel forbids on streams.
+        await using var json = new Utf8JsonWriter(context.Response.BodyWriter);
         json.WriteStartObject();
         json.WriteString("status", report.Status switch
         {

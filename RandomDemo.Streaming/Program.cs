@@ -1,5 +1,17 @@
+using RandomDemo.Contracts;
+using RandomDemo.Streaming.Apis;
+using RandomDemo.Streaming.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
+
 builder.AddServiceDefaults();
+builder.UseDefaultPort(ServicePorts.Streaming);
+builder.AddStreamingServices();
+
 var app = builder.Build();
+
+app.UseCors();
 app.MapDefaultEndpoints();
+app.MapStreamingApi();
+
 app.Run();

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+using RandomDemo.Streaming.Broadcasting;
+using RandomDemo.Streaming.Upstream;
+
+namespace RandomDemo.Streaming.Apis;
+
+public static class StreamingApi
+{
+    public const string LastEventIdHeader = "Last-Event-ID";
+    public const string LastEventIdQuery = "lastEventId";
+
+    /// <summary>How long a client refused for the client limit is asked to wait, in seconds.</summary>
+    private const int RetryAfterSeconds = 5;
+
+    public static IEndpointRouteBuilder MapStreamingApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/metrics", GetMetrics);
+        app.MapGet("/stream", GetStream);
+        return app;
+    }
+
+    internal static Ok<StreamingMetrics> GetMetrics(EventBroadcaster broadcaster, UpstreamStatus upstream) =>
+        TypedResults.Ok(new StreamingMetrics(
+            broadcaster.Clients,
+            broadcaster.MessagesSent,
+            (long)broadcaster.Uptime.TotalSeconds,
+            upstream.MessagesReceived,
+            upstream.Reconnects,
+            broadcaster.ClientsDropped,
+            broadcaster.LastEventId,
+            upstream.StateName));
+
+    internal static Results<EventStreamResult, ProblemHttpResult> GetStream(HttpContext context, EventBroadcaster broadcaster)
+    {
+        if (!TryReadLastEventId(context.Request, out var lastEventId))
+        {
+            return TypedResults.Problem(
+                title: "Invalid Last-Event-ID",
+                detail: $"{LastEventIdHeader} (header or '{LastEventIdQuery}' query parameter) must be a non-negative integer.",
+                statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (broadcaster.TryAddClient(context) is not { } client)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(
+                title: "Too many clients",
+                detail: "The stream has reached its client limit (Streaming:MaxClients) or is shutting down; retry later.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        // Subscribed first, then the replay is planned: an event published in between is in the
+        // queue or in the replay (or both, then skipped), never in neither.
+        var replay = lastEventId is { } id ? broadcaster.PlanReplay(id) : default;
+        return new EventStreamResult(broadcaster, client, replay);
+    }
+
+    /// <summary>
+    /// Reads Last-Event-ID from the header, else from the query; true with null when neither is
+    /// given, false when the value is not a non-negative integer.
+    /// </summary>
+    private static bool TryReadLastEventId(HttpRequest request, out long? lastEventId)
+    {
+        lastEventId = null;
+        string? text = request.Headers[LastEventIdHeader];
+        if (string.IsNullOrEmpty(text))
+        {
+            text = request.Query[LastEventIdQuery];
+        }
+
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            return false;
+        }
+
+        lastEventId = value;
+        return true;
+    }
+}
+
+/// <summary>The body of GET /metrics.</summary>
+public sealed record StreamingMetrics(
+    [property: JsonPropertyName("clients")] int Clients,
+    [property: JsonPropertyName("messages_sent")] long MessagesSent,
+    [property: JsonPropertyName("uptime")] long Uptime,
+    [property: JsonPropertyName("messages_received")] long MessagesReceived,
+    [property: JsonPropertyName("upstream_reconnects")] long UpstreamReconnects,
+    [property: JsonPropertyName("clients_dropped")] long ClientsDropped,
+    [property: JsonPropertyName("last_event_id")] long LastEventId,
+    [property: JsonPropertyName("upstream")] string Upstream);

@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using RandomDemo.Contracts;
+
+namespace RandomDemo.Streaming.Broadcasting;
+
+/// <summary>
+/// Numbers upstream points as SSE events, keeps the newest for replay and fans each one out to
+/// every client's queue. Fan-out never waits for a client: a client whose queue is full is
+/// disconnected. <see cref="Publish"/> is called from one thread (the upstream reader).
+/// </summary>
+internal sealed class EventBroadcaster : IDisposable
+{
+    private readonly ConcurrentDictionary<SseClient, byte> _clients = new();
+    private readonly ReplayBuffer _replay;
+    private readonly Lock _replayLock = new();
+    private readonly SseFrames _frames = new();
+    private readonly StreamingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ITimer _keepAliveTimer;
+    private readonly long _startedAt;
+
+    private long _lastEventId;
+    private int _clientCount;
+    private long _messagesSent;
+    private long _clientsDropped;
+    private int _broadcastSinceKeepAlive;
+    private volatile bool _closed;
+
+    public EventBroadcaster(IOptions<StreamingOptions> options, TimeProvider time)
+    {
+        _options = options.Value;
+        _time = time;
+        _replay = new ReplayBuffer(_options.ReplayBufferSize);
+        RetryFrame = SseFrames.Retry(_options.RetryMilliseconds);
+        _startedAt = time.GetTimestamp();
+        _keepAliveTimer = time.CreateTimer(static state => ((EventBroadcaster)state!).OnKeepAliveTick(), this, _options.KeepAliveInterval, _options.KeepAliveInterval);
+    }
+
+    /// <summary>The <c>retry:</c> hint every stream starts with.</summary>
+    public byte[] RetryFrame { get; }
+
+    public int Clients => Volatile.Read(ref _clientCount);
+
+    public long MessagesSent => Interlocked.Read(ref _messagesSent);
+
+    public long ClientsDropped => Interlocked.Read(ref _clientsDropped);
+
+    public long LastEventId => Interlocked.Read(ref _lastEventId);
+
+    public TimeSpan Uptime => _time.GetElapsedTime(_startedAt);
+
+    /// <summary>Numbers a point as the next event, keeps it for replay and queues it to every client.</summary>
+    public void Publish(DataPoint point)
+    {
+        var frame = _frames.Data(_lastEventId + 1, point);
+        lock (_replayLock)
+        {
+            _replay.Add(frame);
+            Interlocked.Exchange(ref _lastEventId, frame.Id);
+        }
+
+        Volatile.Write(ref _broadcastSinceKeepAlive, 1);
+        FanOut(frame);
+    }
+
+    /// <summary>
+    /// Registers a client whose queue receives every event published from now on; null when the
+    /// client limit is reached or the service is stopping.
+    /// </summary>
+    public SseClient? TryAddClient(HttpContext context)
+    {
+        if (Interlocked.Increment(ref _clientCount) > _options.MaxClients || _closed)
+        {
+            Interlocked.Decrement(ref _clientCount);
+            return null;
+        }
+
+        var client = new SseClient(context, _options.ClientQueueCapacity);
+        _clients.TryAdd(client, 0);
+        if (_closed)
+        {
+            // Stopping began while this client was being added: CloseAllClients may not have seen it.
+            RemoveClient(client);
+            return null;
+        }
+
+        return client;
+    }
+
+    /// <summary>
+    /// What a client that last saw <paramref name="lastEventId"/> must get before its live queue.
+    /// Call after <see cref="TryAddClient"/>, so that nothing published in between is missed; the
+    /// client skips queued events with ids up to <see cref="ReplayPlan.SkipThroughId"/>.
+    /// </summary>
+    public ReplayPlan PlanReplay(long lastEventId)
+    {
+        lock (_replayLock)
+        {
+            var newest = _lastEventId;
+            if (lastEventId > newest)
+            {
+                return new ReplayPlan(SseFrames.Reset(lastEventId, newest + 1), [], newest);
+            }
+
+            var oldest = _replay.Count == 0 ? newest + 1 : _replay.OldestId;
+            var notice = lastEventId + 1 < oldest ? SseFrames.Gap(lastEventId + 1, oldest - 1) : null;
+            return new ReplayPlan(notice, _replay.After(lastEventId), newest);
+        }
+    }
+
+    /// <summary>Forgets a client (idempotent); its queue completes.</summary>
+    public void RemoveClient(SseClient client)
+    {
+        if (_clients.TryRemove(client, out _))
+        {
+            Interlocked.Decrement(ref _clientCount);
+        }
+
+        client.Complete();
+    }
+
+    public void CountSent(long events) => Interlocked.Add(ref _messagesSent, events);
+
+    /// <summary>Ends every stream gracefully (queued frames are still sent) and refuses new clients.</summary>
+    public void CloseAllClients()
+    {
+        _closed = true;
+        foreach (var (client, _) in _clients)
+        {
+            RemoveClient(client);
+        }
+    }
+
+    /// <summary>The replay buffer and last id, for saving across a restart.</summary>
+    public EventState Snapshot()
+    {
+        lock (_replayLock)
+        {
+            return new EventState(_lastEventId, _replay.After(0));
+        }
+    }
+
+    /// <summary>Continues numbering (and replay) from a saved state; call before anything is published.</summary>
+    public void Restore(EventState state)
+    {
+        lock (_replayLock)
+        {
+            foreach (var frame in state.Events.TakeLast(_options.ReplayBufferSize))
+            {
+                _replay.Add(frame);
+            }
+
+            Interlocked.Exchange(ref _lastEventId, state.LastEventId);
+        }
+    }
+
+    public void Dispose() => _keepAliveTimer.Dispose();
+
+    private void OnKeepAliveTick()
+    {
+        if (Interlocked.Exchange(ref _broadcastSinceKeepAlive, 0) == 0)
+        {
+            FanOut(SseFrames.KeepAlive);
+        }
+    }
+
+    private void FanOut(SseFrame frame)
+    {
+        // Enumerating the dictionary itself takes no lock and copies nothing (Keys would do both).
+        foreach (var (client, _) in _clients)
+        {
+            if (!client.TryEnqueue(frame))
+            {
+                Drop(client);
+            }
+        }
+    }
+
+    private void Drop(SseClient client)
+    {
+        if (_clients.TryRemove(client, out _))
+        {
+            Interlocked.Decrement(ref _clientCount);
+            Interlocked.Increment(ref _clientsDropped);
+            client.Disconnect();
+        }
+    }
+}
+
+/// <summary>
+/// The start of a resumed stream: an optional gap or reset event, then the replayed frames; queued
+/// live frames with ids up to <see cref="SkipThroughId"/> were replayed (or predate the reset) and are skipped.
+/// </summary>
+internal readonly record struct ReplayPlan(byte[]? Notice, SseFrame[] Frames, long SkipThroughId);
+
+/// <summary>What survives a graceful restart: the last event id and the replay buffer's frames, oldest first.</summary>
+internal sealed record EventState(long LastEventId, IReadOnlyList<SseFrame> Events);

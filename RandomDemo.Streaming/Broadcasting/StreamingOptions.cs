@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Options;
+using RandomDemo.Streaming.Extensions;
+
+namespace RandomDemo.Streaming.Broadcasting;
+
+/// <summary>Configuration section "Streaming": the SSE side of the service.</summary>
+internal sealed class StreamingOptions
+{
+    public const string SectionName = "Streaming";
+
+    public int RetryMilliseconds { get; set; } = 3000;
+
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    public int ReplayBufferSize { get; set; } = 1024;
+
+    public int ClientQueueCapacity { get; set; } = 256;
+
+    public int MaxClients { get; set; } = 10_000;
+
+    public string? StateFile { get; set; }
+}
+
+internal sealed class StreamingOptionsValidator : IValidateOptions<StreamingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StreamingOptions options)
+    {
+        var builder = new ValidateOptionsResultBuilder();
+        builder.Require(StreamingOptions.SectionName, options.RetryMilliseconds >= 0, nameof(options.RetryMilliseconds), "must be 0 or more", options.RetryMilliseconds);
+        builder.Require(StreamingOptions.SectionName, options.KeepAliveInterval > TimeSpan.Zero, nameof(options.KeepAliveInterval), "must be a positive time span", options.KeepAliveInterval);
+        builder.Require(StreamingOptions.SectionName, options.ReplayBufferSize >= 1, nameof(options.ReplayBufferSize), "must be at least 1", options.ReplayBufferSize);
+        builder.Require(StreamingOptions.SectionName, options.ClientQueueCapacity >= 1, nameof(options.ClientQueueCapacity), "must be at least 1", options.ClientQueueCapacity);
+        builder.Require(StreamingOptions.SectionName, options.MaxClients >= 1, nameof(options.MaxClients), "must be at least 1", options.MaxClients);
+        return builder.Build();
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+using RandomDemo.Streaming.Extensions;
+using RandomDemo.Contracts;
+
+namespace RandomDemo.Streaming.Upstream;
+
+/// <summary>Configuration section "Upstream": the shared StreamRandomData call and its reconnects.</summary>
+internal sealed class UpstreamOptions
+{
+    public const string SectionName = "Upstream";
+
+    /// <summary>The generator accepts at most this many back-filled points.</summary>
+    public const int MaxHistorySize = 1000;
+
+    public DataType DataType { get; set; } = DataType.Numeric;
+
+    public int FrequencyMs { get; set; } = 1000;
+
+    public int MinValue { get; set; }
+
+    public int MaxValue { get; set; } = 100;
+
+    public int HistorySize { get; set; }
+
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOptions>
+{
+    public ValidateOptionsResult Validate(string? name, UpstreamOptions options)
+    {
+        var builder = new ValidateOptionsResultBuilder();
+        builder.Require(UpstreamOptions.SectionName, Enum.IsDefined(options.DataType), nameof(options.DataType), "must be NUMERIC, PERCENTAGE or BOOLEAN", options.DataType);
+        builder.Require(UpstreamOptions.SectionName, options.FrequencyMs >= 1, nameof(options.FrequencyMs), "must be at least 1", options.FrequencyMs);
+        builder.Require(UpstreamOptions.SectionName, options.MinValue <= options.MaxValue, nameof(options.MinValue), $"must not be greater than {UpstreamOptions.SectionName}:{nameof(options.MaxValue)} ({options.MaxValue})", options.MinValue);
+        builder.Require(UpstreamOptions.SectionName, options.HistorySize is >= 0 and <= UpstreamOptions.MaxHistorySize, nameof(options.HistorySize), $"must be between 0 and {UpstreamOptions.MaxHistorySize}", options.HistorySize);
+        builder.Require(UpstreamOptions.SectionName, options.InitialBackoff > TimeSpan.Zero, nameof(options.InitialBackoff), "must be a positive time span", options.InitialBackoff);
+        builder.Require(UpstreamOptions.SectionName, options.MaxBackoff >= options.InitialBackoff, nameof(options.MaxBackoff), $"must not be less than {UpstreamOptions.SectionName}:{nameof(options.InitialBackoff)} ({options.InitialBackoff})", options.MaxBackoff);
+        return builder.Build();
+    }
+}

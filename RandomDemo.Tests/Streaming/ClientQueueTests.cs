@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text.Json;
+using RandomDemo.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace RandomDemo.Tests.Streaming;
+
+public sealed class ClientQueueTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Client_that_never_reads_is_dropped_and_others_miss_nothing()
+    {
+        // Loopback TCP buffers absorb megabytes, so the stalled client uses HTTP/2 on a second
+        // endpoint: it never reads, so it never opens its flow-control window (64 KB) again, and
+        // the server's writes to it stall after that much. Small queues and response buffers do the rest.
+        var port = ServiceProcess.FreePort();
+        var http2Port = ServiceProcess.FreePort();
+        await using var stack = await StreamingStack.StartAsync(output, frequencyMs: 5, new Dictionary<string, string?>
+        {
+            ["Streaming__ClientQueueCapacity"] = "32",
+            ["Kestrel__Limits__MaxResponseBufferSize"] = "4096",
+            ["Kestrel__Endpoints__http__Url"] = $"http://127.0.0.1:{port}",
+            ["Kestrel__Endpoints__h2c__Url"] = $"http://127.0.0.1:{http2Port}",
+            ["Kestrel__Endpoints__h2c__Protocols"] = "Http2",
+        }, streamingPort: port);
+        await using var normal = await stack.ConnectAsync();
+        var received = new List<long>();
+        using var stopReading = new CancellationTokenSource();
+        var reading = Task.Run(async () =>
+        {
+            while (!stopReading.IsCancellationRequested)
+            {
+                var id = (await normal.ReadDataEventAsync()).EventId;
+                lock (received)
+                {
+                    received.Add(id);
+                }
+            }
+        });
+
+        using var stalledHttp = new HttpClient(new SocketsHttpHandler { InitialHttp2StreamWindowSize = 65535 })
+        {
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        using var stalled = await stalledHttp.GetAsync(new Uri($"http://127.0.0.1:{http2Port}/stream"), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, stalled.StatusCode);
+        await stack.WaitForMetricsAsync(m => m.Long("clients") == 2, "both clients connected");
+
+        var afterDrop = await stack.WaitForMetricsAsync(m => m.Long("clients_dropped") >= 1, "the stalled client dropped");
+        Assert.Equal(1, afterDrop.Long("clients_dropped"));
+        Assert.Equal(1, afterDrop.Long("clients"));
+
+        // The normal client keeps going after the drop, and has every event in order.
+        var lastIdAtDrop = afterDrop.Long("last_event_id");
+        await WaitUntilAsync(() => { lock (received) { return received.Count > 0 && received[^1] > lastIdAtDrop + 20; } });
+        await stopReading.CancelAsync();
+        await reading;
+        Assert.Equal(Enumerable.Range(0, received.Count).Select(i => received[0] + i), received);
+        Assert.Equal(1, (await stack.GetMetricsAsync()).Long("clients"));
+    }
+
+    [Fact]
+    public async Task Clients_beyond_the_limit_get_503_with_retry_after()
+    {
+        await using var stack = await StreamingStack.StartAsync(output, streaming: new Dictionary<string, string?>
+        {
+            ["Streaming__MaxClients"] = "1",
+        });
+        await using (var first = await stack.ConnectAsync())
+        {
+            await first.ReadDataEventAsync();
+
+            var (http, response) = await SseConnection.SendAsync(stack.StreamUri);
+            using (http)
+            using (response)
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"Retry-After: {response.Headers.RetryAfter}");
+                var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                Assert.Equal(503, problem.GetProperty("status").GetInt32());
+            }
+        }
+
+        // The slot is free again once the first client has gone.
+        await stack.WaitForMetricsAsync(m => m.Long("clients") == 0, "the first client gone");
+        await using var next = await stack.ConnectAsync();
+        await next.ReadDataEventAsync();
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(StreamingStack.WaitTimeout);
+        while (!condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+}

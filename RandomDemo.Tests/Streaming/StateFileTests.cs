@@ -1,0 +1,64 @@
+using System.Globalization;
+using Xunit.Abstractions;
+
+namespace RandomDemo.Tests.Streaming;
+
+public sealed class StateFileTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("randomdemo-streaming-").FullName;
+
+    private string StateFile => Path.Combine(_directory, "state", "stream-state.json");
+
+    [Fact]
+    public async Task Graceful_restart_continues_ids_and_replays_across_it()
+    {
+        await using var stack = await StreamingStack.StartAsync(output, streaming: new Dictionary<string, string?>
+        {
+            ["Streaming__StateFile"] = StateFile,
+        });
+        long lastSeen;
+        await using (var before = await stack.ConnectAsync())
+        {
+            lastSeen = (await before.ReadDataEventsAsync(5))[^1].EventId;
+        }
+
+        // Events the client misses while the service goes down and comes back.
+        await stack.WaitForMetricsAsync(m => m.Long("last_event_id") >= lastSeen + 10, "10 more events");
+        await using var open = await stack.ConnectAsync();
+        var port = stack.Streaming.Port;
+        await stack.Streaming.StopAsync();
+        Assert.Contains(stack.Streaming.Output, line => line.Contains("Saved stream state", StringComparison.Ordinal));
+        await Assert.ThrowsAnyAsync<Exception>(async () => { while (true) { await open.ReadBlockAsync(); } });
+        Assert.True(File.Exists(StateFile));
+
+        await stack.StartStreamingAsync(port);
+        Assert.Contains(stack.Streaming.Output, line => line.Contains("Loaded stream state", StringComparison.Ordinal));
+        await using var after = await stack.ConnectAsync(lastSeen.ToString(CultureInfo.InvariantCulture));
+
+        Assert.Equal(["retry: 3000"], (await after.ReadBlockAsync()).Lines);
+        var resumed = await after.ReadDataEventsAsync(30);
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => lastSeen + i), resumed.Select(e => e.EventId));
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("{\"last_event_id\":5}")]
+    [InlineData("{\"last_event_id\":5,\"events\":[{\"id\":7,\"frame\":\"id: 7\\nevent: data\\ndata: {}\\n\\n\"}]}")]
+    public async Task Unusable_state_file_is_a_warning_and_a_fresh_start(string content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(StateFile)!);
+        await File.WriteAllTextAsync(StateFile, content);
+
+        await using var stack = await StreamingStack.StartAsync(output, streaming: new Dictionary<string, string?>
+        {
+            ["Streaming__StateFile"] = StateFile,
+        });
+        await using var stream = await stack.ConnectAsync("0");
+
+        Assert.Contains(stack.Streaming.Output, line => line.StartsWith("warn", StringComparison.Ordinal) && line.Contains("cannot be used", StringComparison.Ordinal));
+        Assert.Equal(["retry: 3000"], (await stream.ReadBlockAsync()).Lines);
+        Assert.Equal(1, (await stream.ReadDataEventAsync()).EventId);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
