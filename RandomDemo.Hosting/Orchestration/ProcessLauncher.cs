@@ -8,12 +8,17 @@ namespace RandomDemo.Hosting.Orchestration;
 /// Starts every child process from one dedicated, long-lived thread. On Linux each child runs under
 /// <c>setpriv --pdeathsig KILL</c>: the kernel kills it when the thread that forked it ends, so children die with
 /// the AppHost even when it is SIGKILLed. That is why no thread-pool thread (which may end any time) forks them.
+/// Each child also gets its own session (<c>setsid</c>): Ctrl+C in a terminal then reaches the AppHost only, which
+/// stops the children itself, instead of every child receiving SIGINT and then the AppHost's SIGTERM too.
 /// </summary>
 internal sealed class ProcessLauncher : IDisposable
 {
     private readonly BlockingCollection<Action> _work = [];
     private readonly Thread _thread;
-    private readonly string? _setpriv = OperatingSystem.IsLinux() ? FindOnPath("setpriv") : null;
+    // On Linux: setsid setpriv --pdeathsig KILL -- dotnet {assembly}; both come with util-linux. Each execs the next.
+    private readonly string[] _wrapper = OperatingSystem.IsLinux() && FindOnPath("setsid") is { } setsid && FindOnPath("setpriv") is { } setpriv
+        ? [setsid, setpriv, "--pdeathsig", "KILL", "--"]
+        : [];
 
     public ProcessLauncher()
     {
@@ -42,20 +47,13 @@ internal sealed class ProcessLauncher : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        if (_setpriv is not null)
+        string[] command = [.. _wrapper, DotnetHost, assembly];
+        startInfo.FileName = command[0];
+        foreach (var argument in command[1..])
         {
-            startInfo.FileName = _setpriv;
-            foreach (var argument in (string[])["--pdeathsig", "KILL", "--", DotnetHost])
-            {
-                startInfo.ArgumentList.Add(argument);
-            }
-        }
-        else
-        {
-            startInfo.FileName = DotnetHost;
+            startInfo.ArgumentList.Add(argument);
         }
 
-        startInfo.ArgumentList.Add(assembly);
         foreach (var (name, value) in environment)
         {
             if (value is null)

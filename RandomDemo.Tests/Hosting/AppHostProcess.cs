@@ -22,14 +22,23 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
 
     public IReadOnlyCollection<string> Lines => _lines;
 
-    public static AppHostProcess Start(ITestOutputHelper output, params string[] args)
+    public static AppHostProcess Start(ITestOutputHelper output, params string[] args) => Start(output, ownProcessGroup: false, args);
+
+    /// <param name="ownProcessGroup">Runs it under <c>setsid</c>, as a shell runs a foreground job, so that
+    /// <see cref="InterruptProcessGroup"/> can do what Ctrl+C in a terminal does.</param>
+    public static AppHostProcess Start(ITestOutputHelper output, bool ownProcessGroup, params string[] args)
     {
-        var startInfo = new ProcessStartInfo("dotnet")
+        var startInfo = new ProcessStartInfo(ownProcessGroup ? "setsid" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (ownProcessGroup)
+        {
+            startInfo.ArgumentList.Add("dotnet");
+        }
+
         startInfo.ArgumentList.Add(new Projects.RandomDemo_AppHost().TargetPath);
         foreach (var argument in args)
         {
@@ -78,6 +87,9 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
     }
 
     public void Terminate() => Assert.Equal(0, Kill(_process.Id, 15));
+
+    /// <summary>SIGINT to the AppHost's whole process group: what a terminal does on Ctrl+C.</summary>
+    public void InterruptProcessGroup() => Assert.Equal(0, Kill(-_process.Id, 2));
 
     /// <summary>SIGKILL: the AppHost gets no chance to stop its children.</summary>
     public void KillAbruptly() => _process.Kill(entireProcessTree: false);

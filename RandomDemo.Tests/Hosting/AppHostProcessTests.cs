@@ -59,6 +59,23 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Ctrl_C_in_a_terminal_stops_every_child_gracefully()
+    {
+        await using var appHost = AppHostProcess.Start(output, ownProcessGroup: true, "--Ports:gateway=0", "--Ports:streaming=0");
+        await appHost.WaitForLineAsync(line => line.Contains("Distributed application started", StringComparison.Ordinal), StartTimeout);
+        var children = appHost.ResourceProcessIds();
+
+        appHost.InterruptProcessGroup();
+
+        Assert.Equal(0, await appHost.WaitForExitAsync(ExitTimeout));
+        foreach (var name in children.Keys)
+        {
+            // Stopped by the AppHost's SIGTERM alone: a second signal during shutdown would end it with 143.
+            Assert.Contains(appHost.Lines, line => line.Contains($"| {name} is Finished (exit code 0)", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task A_port_in_use_fails_the_start_with_one_line_naming_the_resource_and_the_port()
     {
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
