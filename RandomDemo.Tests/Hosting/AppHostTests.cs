@@ -6,6 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RandomDemo.Hosting;
 using RandomDemo.Hosting.ApplicationModel;
 using RandomDemo.Hosting.Testing;
+using RandomDemo.Tests.Streaming;
 using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.Hosting;
@@ -60,15 +61,13 @@ public sealed class AppHostTests(ITestOutputHelper output)
     {
         await using var app = await StartAsync();
         await app.ResourceNotifications.WaitForResourceHealthyAsync("streaming");
-        using var streaming = app.CreateHttpClient("streaming");
-        using var timeout = new CancellationTokenSource(Patience);
-        await using var stream = await SseReader.OpenAsync(streaming, timeout.Token);
+        await using var stream = await SseConnection.OpenAsync(new Uri(app.GetEndpoint("streaming"), "/stream"));
 
-        var first = await stream.ReadDataEventAsync(timeout.Token);
-        var second = await stream.ReadDataEventAsync(timeout.Token);
+        var first = await stream.ReadDataEventAsync(Patience);
+        var second = await stream.ReadDataEventAsync(Patience);
 
-        Assert.True(second.Id > first.Id);
-        Assert.True(first.Data.TryGetProperty("value", out _));
+        Assert.True(second.EventId > first.EventId);
+        Assert.True(first.Json.TryGetProperty("value", out _));
     }
 
     [Fact]
@@ -78,10 +77,9 @@ public sealed class AppHostTests(ITestOutputHelper output)
         await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway");
         await app.ResourceNotifications.WaitForResourceHealthyAsync("streaming");
         using var gateway = app.CreateHttpClient("gateway");
-        using var streaming = app.CreateHttpClient("streaming");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await using var stream = await SseReader.OpenAsync(streaming, timeout.Token);
-        var beforeKill = await stream.ReadDataEventAsync(timeout.Token);
+        await using var stream = await SseConnection.OpenAsync(new Uri(app.GetEndpoint("streaming"), "/stream"));
+        var beforeKill = await stream.ReadDataEventAsync(Patience);
 
         app.ResourceNotifications.TryGetCurrentState("generator", out var generator);
         var killedProcessId = generator!.Snapshot.ProcessId!.Value;
@@ -102,8 +100,8 @@ public sealed class AppHostTests(ITestOutputHelper output)
             line => line.Content.Contains("generator is Running", StringComparison.Ordinal) && line.Content.Contains("restarts 1", StringComparison.Ordinal));
 
         await EventuallyAsync(async () => (await gateway.GetAsync("/random/number?min=3&max=3", timeout.Token)).StatusCode == HttpStatusCode.OK, timeout.Token);
-        var afterRestart = await stream.ReadDataEventAsync(timeout.Token);
-        Assert.True(afterRestart.Id > beforeKill.Id, $"ids keep rising: {beforeKill.Id} then {afterRestart.Id}");
+        var afterRestart = await stream.ReadDataEventAsync(Patience);
+        Assert.True(afterRestart.EventId > beforeKill.EventId, $"ids keep rising: {beforeKill.EventId} then {afterRestart.EventId}");
     }
 
     [Fact]
