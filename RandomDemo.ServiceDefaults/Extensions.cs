@@ -63,7 +63,7 @@ public static class Extensions
             .WithTracing(tracing => tracing
                 .AddSource(serviceSource)
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsHealthPath(context.Request.Path))
-                .AddGrpcClientInstrumentation()
+                .AddGrpcClientInstrumentation(options => options.SuppressDownstreamInstrumentation = true)
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

@@ -36,7 +36,10 @@ public static class RandomServiceClientRegistration
             })
             // gRPC calls carry their own deadlines and status codes; the standard HTTP resilience
             // handler's timeouts would cut long-lived streams and its retries would hide UNAVAILABLE.
-            .RemoveAllResilienceHandlers();
+            .RemoveAllResilienceHandlers()
+            // No per-call HttpClient logging handlers and scopes on the gateway's hot path;
+            // the gRPC client logs failures itself.
+            .RemoveAllLoggers();
 #pragma warning restore EXTEXP0001
     }
 }
