@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text.Json;
 using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -55,6 +57,16 @@ public sealed class GatewayFixture : IAsyncLifetime
     }
 
     /// <summary>A client whose timeout turns a hang into a failure (not a timing assertion).</summary>
+    /// <summary>GETs <paramref name="path"/>, asserts 200 with application/json, returns the body.</summary>
+    public async Task<JsonElement> GetOkJsonAsync(string path)
+    {
+        using var response = await Client.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {body}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
     public static HttpClient CreateClient(ServiceProcess gateway) =>
         new() { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
 }

@@ -21,7 +21,7 @@ public sealed class GatewayNumberTests(GatewayFixture gateway) : IClassFixture<G
         var seen = new HashSet<int>();
         for (var i = 0; i < 100; i++)
         {
-            var number = await GetNumberAsync("/random/number?min=-5&max=5");
+            var number = await gateway.GetOkJsonAsync("/random/number?min=-5&max=5");
             Assert.Equal(-5, number.GetProperty("min").GetInt32());
             Assert.Equal(5, number.GetProperty("max").GetInt32());
             var value = number.GetProperty("number").GetInt32();
@@ -36,7 +36,7 @@ public sealed class GatewayNumberTests(GatewayFixture gateway) : IClassFixture<G
     [Fact]
     public async Task Defaults_are_1_and_100()
     {
-        var number = await GetNumberAsync("/random/number");
+        var number = await gateway.GetOkJsonAsync("/random/number");
 
         Assert.Equal(["number", "min", "max"], number.EnumerateObject().Select(p => p.Name));
         Assert.Equal(1, number.GetProperty("min").GetInt32());
@@ -52,19 +52,10 @@ public sealed class GatewayNumberTests(GatewayFixture gateway) : IClassFixture<G
     [InlineData("/random/number?MIN=-3&Max=-3", -3, -3)]
     public async Task One_bound_or_extreme_bounds_are_honoured(string path, int min, int max)
     {
-        var number = await GetNumberAsync(path);
+        var number = await gateway.GetOkJsonAsync(path);
 
         Assert.Equal(min, number.GetProperty("min").GetInt32());
         Assert.Equal(max, number.GetProperty("max").GetInt32());
         Assert.InRange(number.GetProperty("number").GetInt32(), min, max);
-    }
-
-    private async Task<JsonElement> GetNumberAsync(string path)
-    {
-        using var response = await gateway.Client.GetAsync(path);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {body}");
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        return JsonDocument.Parse(body).RootElement.Clone();
     }
 }

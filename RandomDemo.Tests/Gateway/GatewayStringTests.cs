@@ -12,7 +12,7 @@ public sealed class GatewayStringTests(GatewayFixture gateway) : IClassFixture<G
     [Fact]
     public async Task Defaults_are_10_characters_with_digits_without_special()
     {
-        var result = await GetStringAsync("/random/string");
+        var result = await gateway.GetOkJsonAsync("/random/string");
 
         Assert.Equal(["string", "length", "include_digits", "include_special"], result.EnumerateObject().Select(p => p.Name));
         Assert.Equal(10, result.GetProperty("length").GetInt32());
@@ -31,7 +31,7 @@ public sealed class GatewayStringTests(GatewayFixture gateway) : IClassFixture<G
     public async Task Every_character_comes_from_the_requested_sets(bool digits, bool special)
     {
         // 500 characters: a requested set that never shows up has probability below 1e-25.
-        var result = await GetStringAsync($"/random/string?length=500&digits={digits}&special={special}");
+        var result = await gateway.GetOkJsonAsync($"/random/string?length=500&digits={digits}&special={special}");
 
         Assert.Equal(500, result.GetProperty("length").GetInt32());
         Assert.Equal(digits, result.GetProperty("include_digits").GetBoolean());
@@ -50,7 +50,7 @@ public sealed class GatewayStringTests(GatewayFixture gateway) : IClassFixture<G
     [InlineData(1000)]
     public async Task Length_limits_are_inclusive(int length)
     {
-        var result = await GetStringAsync($"/random/string?length={length}");
+        var result = await gateway.GetOkJsonAsync($"/random/string?length={length}");
 
         Assert.Equal(length, result.GetProperty("string").GetString()!.Length);
     }
@@ -66,19 +66,10 @@ public sealed class GatewayStringTests(GatewayFixture gateway) : IClassFixture<G
     [InlineData("0", false)]
     public async Task Booleans_accept_true_false_1_0_in_any_case(string text, bool expected)
     {
-        var result = await GetStringAsync($"/random/string?length=300&digits={text}&special={text}");
+        var result = await gateway.GetOkJsonAsync($"/random/string?length=300&digits={text}&special={text}");
 
         Assert.Equal(expected, result.GetProperty("include_digits").GetBoolean());
         Assert.Equal(expected, result.GetProperty("include_special").GetBoolean());
         Assert.Equal(expected, result.GetProperty("string").GetString()!.Any(c => !Letters.Contains(c)));
-    }
-
-    private async Task<JsonElement> GetStringAsync(string path)
-    {
-        using var response = await gateway.Client.GetAsync(path);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {body}");
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        return JsonDocument.Parse(body).RootElement.Clone();
     }
 }
