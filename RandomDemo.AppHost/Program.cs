@@ -1,9 +1,37 @@
+using RandomDemo.AppHost.Endpoints;
+using RandomDemo.AppHost.Health;
+using RandomDemo.AppHost.Lifecycle;
+using RandomDemo.Contracts;
+
 var builder = DistributedApplication.CreateBuilder(args);
-var generator = builder.AddProject<Projects.RandomDemo_Generator>("generator");
-builder.AddProject<Projects.RandomDemo_Gateway>("gateway")
-    .WithReference(generator).WaitFor(generator)
-    .WithHttpEndpoint(port: 8081).WithExternalHttpEndpoints();
-builder.AddProject<Projects.RandomDemo_Streaming>("streaming")
-    .WithReference(generator).WaitFor(generator)
-    .WithHttpEndpoint(port: 8085).WithExternalHttpEndpoints();
+
+// What Aspire lacks, added on its own extension points (Lifecycle/, Endpoints/, Health/).
+builder.ReportStartupErrorsInOneLine();
+builder.AddPortConflictCheck();
+builder.AddPromptShutdown();
+builder.AddCrashRestarts();
+
+var generator = builder.AddProject<Projects.RandomDemo_Generator>(ServiceNames.Generator)
+    .WithServiceEndpoint(ServicePorts.Generator)
+    .AsHttp2Service()
+    .WithGrpcHealthCheck();
+
+builder.AddProject<Projects.RandomDemo_Gateway>(ServiceNames.Gateway)
+    .WithServiceEndpoint(ServicePorts.Gateway)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health")
+    .WithReference(generator)
+    .WaitFor(generator)
+    .WithUrlForEndpoint("http", _ => new() { Url = "/scalar", DisplayText = "API reference (Scalar)" })
+    .WithUrlForEndpoint("http", _ => new() { Url = "/random/number?min=1&max=100", DisplayText = "Sample: /random/number" });
+
+builder.AddProject<Projects.RandomDemo_Streaming>(ServiceNames.Streaming)
+    .WithServiceEndpoint(ServicePorts.Streaming)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health")
+    .WithReference(generator)
+    .WaitFor(generator)
+    .WithUrlForEndpoint("http", _ => new() { Url = "/stream", DisplayText = "Event stream (/stream)" })
+    .WithUrlForEndpoint("http", _ => new() { Url = "/metrics", DisplayText = "Metrics (/metrics)" });
+
 builder.Build().Run();

@@ -5,9 +5,6 @@ namespace RandomDemo.Contracts;
 
 public static class RandomServiceClientRegistration
 {
-    /// <summary>The service-discovery name of the generator (an AppHost resource name).</summary>
-    public const string GeneratorServiceName = "generator";
-
     /// <summary>
     /// Registers <see cref="RandomService.RandomServiceClient"/>. The address is
     /// <c>RandomService:Address</c> if set; otherwise <c>http://generator</c> when service discovery
@@ -17,8 +14,8 @@ public static class RandomServiceClientRegistration
     public static IHttpClientBuilder AddRandomServiceClient(this IServiceCollection services, IConfiguration configuration)
     {
         var address = configuration["RandomService:Address"]
-            ?? (configuration.GetSection($"Services:{GeneratorServiceName}").Exists()
-                ? $"http://{GeneratorServiceName}"
+            ?? (configuration.GetSection($"Services:{ServiceNames.Generator}").Exists()
+                ? $"http://{ServiceNames.Generator}"
                 : $"http://localhost:{ServicePorts.Generator}");
 
 #pragma warning disable EXTEXP0001 // Experimental, but the supported way to opt one client out of the defaults.

@@ -10,7 +10,6 @@ fi
 # command -> Debian package
 declare -A wanted=(
   [chromium]=chromium
-  [setpriv]=util-linux
 )
 missing=()
 for command in "${!wanted[@]}"; do

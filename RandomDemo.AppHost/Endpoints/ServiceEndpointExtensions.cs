@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using RandomDemo.AppHost.Lifecycle;
+
+namespace RandomDemo.AppHost.Endpoints;
+
+/// <summary>
+/// The one HTTP endpoint each service has: its documented port unless <c>Ports:{resource}</c> says
+/// otherwise, served by the process itself unless <c>AppHost:ProxiedEndpoints</c> puts DCP's proxy in front.
+/// </summary>
+public static class ServiceEndpointExtensions
+{
+    /// <summary>Configuration section of per-resource port overrides, e.g. <c>--Ports:gateway=9081</c>.</summary>
+    public const string PortsSection = "Ports";
+
+    /// <summary>
+    /// True puts DCP's endpoint proxy between clients and each service (Aspire's default). Ours is
+    /// false: the proxy halves req/s and holds memory per connection (bench/RESULTS.md, "AppHost proxy").
+    /// </summary>
+    public const string ProxiedEndpointsKey = "AppHost:ProxiedEndpoints";
+
+    /// <summary>Set by Aspire's testing builder (and isolated <c>aspire run</c>) to move every fixed port to a free one.</summary>
+    private const string RandomizePortsKey = "DcpPublisher:RandomizePorts";
+
+    public static IResourceBuilder<ProjectResource> WithServiceEndpoint(this IResourceBuilder<ProjectResource> builder, int defaultPort)
+    {
+        var configuration = builder.ApplicationBuilder.Configuration;
+        var proxied = configuration.GetValue(ProxiedEndpointsKey, false);
+        var port = ConfiguredPort(configuration, builder.Resource.Name, defaultPort);
+        if (!proxied && ArePortsRandomized(configuration))
+        {
+            // DCP randomizes only proxied ports; a process serving its own port gets a free one here.
+            port = FreeLoopbackPort();
+        }
+
+        return builder.WithHttpEndpoint(port: port, isProxied: proxied);
+    }
+
+    /// <summary>True when DCP moves proxied fixed ports to random ones (tests), so they cannot conflict.</summary>
+    public static bool ArePortsRandomized(IConfiguration configuration) => configuration.GetValue(RandomizePortsKey, false);
+
+    private static int ConfiguredPort(IConfiguration configuration, string resourceName, int defaultPort)
+    {
+        var key = $"{PortsSection}:{resourceName}";
+        var value = configuration[key];
+        if (value is null)
+        {
+            return defaultPort;
+        }
+
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= IPEndPoint.MinPort + 1 and <= IPEndPoint.MaxPort
+            ? port
+            : throw new AppHostStartupException($"--{key} must be a TCP port from 1 to 65535, not '{value}'.", AppHostStartupException.BadArgumentExitCode);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,29 @@
+namespace RandomDemo.AppHost.Lifecycle;
+
+public static class PromptShutdownExtensions
+{
+    /// <summary>Aspire's in-memory OTLP retry, which it turns on for every project.</summary>
+    public const string OtlpRetryVariable = "OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY";
+
+    /// <summary>
+    /// Lets every project stop within DCP's fixed 6 s SIGTERM-to-SIGKILL window. With Aspire's
+    /// in-memory OTLP retry, an app's final telemetry flush retries for 8-10 s against the dashboard
+    /// that has already stopped, so DCP kills it (12-14 s per Ctrl+C, no graceful end). Without it
+    /// the exporter still sends everything while the dashboard runs; a failed export is dropped
+    /// instead of retried, which on loopback to a live dashboard does not happen.
+    /// </summary>
+    public static IDistributedApplicationBuilder AddPromptShutdown(this IDistributedApplicationBuilder builder)
+    {
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        {
+            foreach (var project in e.Model.Resources.OfType<ProjectResource>())
+            {
+                // Runs after Aspire's own OTLP callback, which AddProject added first.
+                project.Annotations.Add(new EnvironmentCallbackAnnotation(environment => environment.Remove(OtlpRetryVariable)));
+            }
+
+            return Task.CompletedTask;
+        });
+        return builder;
+    }
+}
