@@ -22,7 +22,7 @@ public static class PortConflictCheckExtensions
     }
 }
 
-internal sealed class PortConflictCheck(IConfiguration configuration) : IDistributedApplicationEventingSubscriber
+internal sealed class PortConflictCheck(IConfiguration configuration, DistributedApplicationOptions options) : IDistributedApplicationEventingSubscriber
 {
     /// <summary>The dashboard's own listeners, from the AppHost's launch profile.</summary>
     private static readonly string[] DashboardUrlKeys =
@@ -64,7 +64,8 @@ internal sealed class PortConflictCheck(IConfiguration configuration) : IDistrib
             }
         }
 
-        foreach (var key in DashboardUrlKeys)
+        // The dashboard and its resource service run only when enabled (not under the testing builder).
+        foreach (var key in options.DisableDashboard ? [] : DashboardUrlKeys)
         {
             foreach (var url in (configuration[key] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
             {

@@ -28,17 +28,33 @@ internal sealed partial class CrashRestarter(
     {
         await foreach (var change in notifications.WatchAsync(stoppingToken))
         {
-            if (change.Resource is ProjectResource && IsCrash(change.Snapshot) && !lifetime.ApplicationStopping.IsCancellationRequested)
+            if (change.Resource is not ProjectResource)
             {
-                var crashes = _crashes.GetOrAdd(change.ResourceId, _ => new Crashes());
+                continue;
+            }
+
+            var crashes = _crashes.GetOrAdd(change.Resource.Name, _ => new Crashes());
+            if (IsCrash(change.Snapshot) && !lifetime.ApplicationStopping.IsCancellationRequested)
+            {
                 // Every later update of the exited resource repeats its stop time: one restart per crash.
                 if (crashes.Record(change.Snapshot, options.Value) is { } restart)
                 {
                     _ = RestartAsync(change, restart, crashes, stoppingToken);
                 }
             }
+            else if (crashes.Total > 0 && !ShowsRestarts(change.Snapshot, crashes.Total))
+            {
+                // DCP may give the restarted process a new instance: the count follows whichever is current.
+                await notifications.PublishUpdateAsync(change.Resource, change.ResourceId, snapshot => snapshot with
+                {
+                    Properties = [.. snapshot.Properties.Where(p => p.Name != RestartsProperty), new ResourcePropertySnapshot(RestartsProperty, crashes.Total)],
+                });
+            }
         }
     }
+
+    private static bool ShowsRestarts(CustomResourceSnapshot snapshot, int restarts) =>
+        snapshot.Properties.Any(p => p.Name == RestartsProperty && Equals(p.Value, restarts));
 
     private static bool IsCrash(CustomResourceSnapshot snapshot) =>
         snapshot.State?.Text is var state
@@ -58,20 +74,22 @@ internal sealed partial class CrashRestarter(
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
             await Task.Delay(restart.Delay, stopping.Token);
             var result = await commands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, stopping.Token);
-            if (!result.Success)
+            if (result.Success)
+            {
+                LogRestarted(logger, name, restart.Number);
+            }
+            else
             {
                 LogRestartFailed(logger, name, result.Message ?? "no reason given");
-                return;
             }
-
-            await notifications.PublishUpdateAsync(crash.Resource, name, snapshot => snapshot with
-            {
-                Properties = [.. snapshot.Properties.Where(p => p.Name != RestartsProperty), new ResourcePropertySnapshot(RestartsProperty, restart.TotalRestarts)],
-            });
         }
         catch (OperationCanceledException)
         {
             // The AppHost is stopping: nothing to restart.
+        }
+        catch (Exception e)
+        {
+            LogRestartFailed(logger, name, e.Message);
         }
         finally
         {
@@ -81,6 +99,9 @@ internal sealed partial class CrashRestarter(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Resource} crashed (exit code {ExitCode}) after {RunSeconds:0.0} s; restart {Restart} in {DelaySeconds:0.#} s")]
     private static partial void LogCrash(ILogger logger, string resource, string exitCode, double runSeconds, int restart, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Resource} restarted (restart {Restart})")]
+    private static partial void LogRestarted(ILogger logger, string resource, int restart);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Resource} could not be restarted: {Reason}")]
     private static partial void LogRestartFailed(ILogger logger, string resource, string reason);
@@ -92,6 +113,18 @@ internal sealed partial class CrashRestarter(
         private int _inARow;
         private int _total;
         private bool _restartPending;
+
+        /// <summary>Automatic restarts so far.</summary>
+        public int Total
+        {
+            get
+            {
+                lock (this)
+                {
+                    return _total;
+                }
+            }
+        }
 
         public PlannedRestart? Record(CustomResourceSnapshot snapshot, CrashRestartOptions options)
         {
