@@ -2,7 +2,7 @@ using RandomDemo.Contracts;
 using RandomDemo.Gateway.Apis;
 using RandomDemo.Gateway.Extensions;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServiceApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.UseDefaultPort(ServicePorts.Gateway);

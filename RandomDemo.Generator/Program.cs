@@ -2,7 +2,7 @@ using RandomDemo.Contracts;
 using RandomDemo.Generator.Extensions;
 using RandomDemo.Generator.Services;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServiceApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.UseDefaultPort(ServicePorts.Generator);

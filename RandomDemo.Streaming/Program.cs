@@ -2,7 +2,7 @@ using RandomDemo.Contracts;
 using RandomDemo.Streaming.Apis;
 using RandomDemo.Streaming.Extensions;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServiceApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.UseDefaultPort(ServicePorts.Streaming);

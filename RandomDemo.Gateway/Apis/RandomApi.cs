@@ -15,7 +15,6 @@ public static class RandomApi
     public const int DefaultMin = 1;
     public const int DefaultMax = 100;
     public const int DefaultLength = 10;
-    public const int MaxLength = 1000;
     public const bool DefaultDigits = true;
     public const bool DefaultSpecial = false;
 
@@ -33,9 +32,9 @@ public static class RandomApi
         api.MapGet("/string", GetRandomString)
             .WithName("GetRandomString")
             .WithSummary("A random string")
-            .WithDescription($"Draws a string of 1 to {MaxLength} characters: letters always, digits and the special characters !@#$%^&*()-_=+[]{{}}|;:,.<>?/ on request.")
+            .WithDescription($"Draws a string of {RandomLimits.MinStringLength} to {RandomLimits.MaxStringLength} characters: letters always, digits and the special characters !@#$%^&*()-_=+[]{{}}|;:,.<>?/ on request.")
             .WithQuerySchemas(
-                ("length", Int32Schema(DefaultLength, minimum: 1, maximum: MaxLength)),
+                ("length", Int32Schema(DefaultLength, minimum: RandomLimits.MinStringLength, maximum: RandomLimits.MaxStringLength)),
                 ("digits", BooleanSchema(DefaultDigits)),
                 ("special", BooleanSchema(DefaultSpecial)))
             .ProducesGeneratorProblems();
@@ -89,9 +88,9 @@ public static class RandomApi
             return problem;
         }
 
-        if (lengthValue is < 1 or > MaxLength)
+        if (lengthValue is < RandomLimits.MinStringLength or > RandomLimits.MaxStringLength)
         {
-            return QueryParameters.Invalid(nameof(length), $"length must be from 1 to {MaxLength}, got {lengthValue}.");
+            return QueryParameters.Invalid(nameof(length), $"length must be from {RandomLimits.MinStringLength} to {RandomLimits.MaxStringLength}, got {lengthValue}.");
         }
 
         try

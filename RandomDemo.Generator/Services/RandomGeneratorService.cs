@@ -9,11 +9,6 @@ internal sealed partial class RandomGeneratorService(
     TimeProvider time,
     ILogger<RandomGeneratorService> logger) : RandomService.RandomServiceBase
 {
-    public const int MaxHistorySize = 1000;
-    public const int DefaultFrequencyMs = 1000;
-    public const int DefaultNumericMin = 0;
-    public const int DefaultNumericMax = 100;
-
     private static long s_streamIds;
 
     public override Task<NumberResponse> GetRandomNumber(NumberRequest request, ServerCallContext context)
@@ -28,9 +23,9 @@ internal sealed partial class RandomGeneratorService(
 
     public override Task<StringResponse> GetRandomString(StringRequest request, ServerCallContext context)
     {
-        if (request.Length is < 1 or > RandomValues.MaxStringLength)
+        if (request.Length is < RandomLimits.MinStringLength or > RandomLimits.MaxStringLength)
         {
-            throw InvalidArgument($"length must be between 1 and {RandomValues.MaxStringLength}, got {request.Length}");
+            throw InvalidArgument($"length must be between {RandomLimits.MinStringLength} and {RandomLimits.MaxStringLength}, got {request.Length}");
         }
 
         var value = RandomValues.String(request.Length, request.IncludeDigits, request.IncludeSpecial);
@@ -96,20 +91,20 @@ internal sealed partial class RandomGeneratorService(
                 throw InvalidArgument($"data_type {(int)request.DataType} is not one of NUMERIC, PERCENTAGE, BOOLEAN");
             }
 
-            if (request.HistorySize is < 0 or > MaxHistorySize)
+            if (request.HistorySize is < 0 or > RandomLimits.MaxHistorySize)
             {
-                throw InvalidArgument($"history_size must be between 0 and {MaxHistorySize}, got {request.HistorySize}");
+                throw InvalidArgument($"history_size must be between 0 and {RandomLimits.MaxHistorySize}, got {request.HistorySize}");
             }
 
             var (min, max) = request is { MinValue: 0, MaxValue: 0 }
-                ? (DefaultNumericMin, DefaultNumericMax)
+                ? (StreamDefaults.NumericMin, StreamDefaults.NumericMax)
                 : (request.MinValue, request.MaxValue);
             if (request.DataType == DataType.Numeric && min > max)
             {
                 throw InvalidArgument($"min_value ({min}) must not be greater than max_value ({max})");
             }
 
-            var frequencyMs = request.FrequencyMs > 0 ? request.FrequencyMs : DefaultFrequencyMs;
+            var frequencyMs = request.FrequencyMs > 0 ? request.FrequencyMs : StreamDefaults.FrequencyMs;
             return new StreamShape(request.DataType, TimeSpan.FromMilliseconds(frequencyMs), min, max);
         }
 

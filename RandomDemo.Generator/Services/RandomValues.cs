@@ -3,8 +3,6 @@ namespace RandomDemo.Generator.Services;
 /// <summary>Uniform random values; <see cref="Random.Shared"/> is thread-safe and draws without modulo bias.</summary>
 internal static class RandomValues
 {
-    public const int MaxStringLength = 1000;
-
     private const string Letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     private const string Digits = "0123456789";
     private const string Special = "!@#$%^&*()-_=+[]{}|;:,.<>?/";

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
-using RandomDemo.Streaming.Extensions;
 using RandomDemo.Contracts;
+using RandomDemo.Streaming.Extensions;
 
 namespace RandomDemo.Streaming.Upstream;
 
@@ -9,16 +9,14 @@ internal sealed class UpstreamOptions
 {
     public const string SectionName = "Upstream";
 
-    /// <summary>The generator accepts at most this many back-filled points.</summary>
-    public const int MaxHistorySize = 1000;
-
     public DataType DataType { get; set; } = DataType.Numeric;
 
-    public int FrequencyMs { get; set; } = 1000;
+    // By default the upstream is the generator's default stream.
+    public int FrequencyMs { get; set; } = StreamDefaults.FrequencyMs;
 
-    public int MinValue { get; set; }
+    public int MinValue { get; set; } = StreamDefaults.NumericMin;
 
-    public int MaxValue { get; set; } = 100;
+    public int MaxValue { get; set; } = StreamDefaults.NumericMax;
 
     public int HistorySize { get; set; }
 
@@ -35,7 +33,7 @@ internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOption
         builder.Require(UpstreamOptions.SectionName, Enum.IsDefined(options.DataType), nameof(options.DataType), "must be NUMERIC, PERCENTAGE or BOOLEAN", options.DataType);
         builder.Require(UpstreamOptions.SectionName, options.FrequencyMs >= 1, nameof(options.FrequencyMs), "must be at least 1", options.FrequencyMs);
         builder.Require(UpstreamOptions.SectionName, options.MinValue <= options.MaxValue, nameof(options.MinValue), $"must not be greater than {UpstreamOptions.SectionName}:{nameof(options.MaxValue)} ({options.MaxValue})", options.MinValue);
-        builder.Require(UpstreamOptions.SectionName, options.HistorySize is >= 0 and <= UpstreamOptions.MaxHistorySize, nameof(options.HistorySize), $"must be between 0 and {UpstreamOptions.MaxHistorySize}", options.HistorySize);
+        builder.Require(UpstreamOptions.SectionName, options.HistorySize is >= 0 and <= RandomLimits.MaxHistorySize, nameof(options.HistorySize), $"must be between 0 and {RandomLimits.MaxHistorySize}", options.HistorySize);
         builder.Require(UpstreamOptions.SectionName, options.InitialBackoff > TimeSpan.Zero, nameof(options.InitialBackoff), "must be a positive time span", options.InitialBackoff);
         builder.Require(UpstreamOptions.SectionName, options.MaxBackoff >= options.InitialBackoff, nameof(options.MaxBackoff), $"must not be less than {UpstreamOptions.SectionName}:{nameof(options.InitialBackoff)} ({options.InitialBackoff})", options.MaxBackoff);
         return builder.Build();

@@ -8,6 +8,7 @@ namespace RandomDemo.Tests.Gateway;
 public sealed class GatewayUpstreamFailureTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan OutputTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RestartTimeout = TimeSpan.FromSeconds(15);
 
     [Theory]
     [InlineData("/random/number")]
@@ -43,7 +44,9 @@ public sealed class GatewayUpstreamFailureTests(ITestOutputHelper output)
         }
 
         await using var restarted = await ServiceProcess.StartAsync("RandomDemo.Generator", output, port: generatorPort);
-        Assert.Equal("""{"number":4,"min":4,"max":4}""", await PollUntilOkAsync(client, "/random/number?min=4&max=4"));
+        var answer = await Eventually.UntilAsync(
+            () => GetAsync(client, "/random/number?min=4&max=4"), reply => reply.Status == HttpStatusCode.OK, RestartTimeout, "200 from the restarted generator");
+        Assert.Equal("""{"number":4,"min":4,"max":4}""", answer.Body);
     }
 
     [Fact]
@@ -75,13 +78,13 @@ public sealed class GatewayUpstreamFailureTests(ITestOutputHelper output)
             // Hang up only once the gateway is inside its call to the (silent) generator.
             using var hangUp = new CancellationTokenSource();
             var request = client.GetAsync("/random/string", hangUp.Token);
-            await WaitForLinesAsync(gateway, line => line.Contains("Starting gRPC call", StringComparison.Ordinal), i);
+            await gateway.WaitForLinesAsync(line => line.Contains("Starting gRPC call", StringComparison.Ordinal), i, "gRPC call started", OutputTimeout);
             await hangUp.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
         }
 
         // The gateway noticed every hang-up (long before the one-minute deadline) and stays healthy.
-        await WaitForLinesAsync(gateway, line => line.Contains("Client closed the request", StringComparison.Ordinal), hangUps);
+        await gateway.WaitForLinesAsync(line => line.Contains("Client closed the request", StringComparison.Ordinal), hangUps, "hang-up noticed", OutputTimeout);
         using var health = await client.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.DoesNotContain(gateway.Output, line =>
@@ -97,27 +100,9 @@ public sealed class GatewayUpstreamFailureTests(ITestOutputHelper output)
         Assert.Contains("Gateway:CallDeadline must be positive", error.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<string> PollUntilOkAsync(HttpClient client, string path)
+    private static async Task<(HttpStatusCode Status, string Body)> GetAsync(HttpClient client, string path)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (true)
-        {
-            using var response = await client.GetAsync(path, timeout.Token);
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                return await response.Content.ReadAsStringAsync(timeout.Token);
-            }
-
-            await Task.Delay(100, timeout.Token);
-        }
-    }
-
-    private static async Task WaitForLinesAsync(ServiceProcess process, Func<string, bool> match, int count)
-    {
-        using var timeout = new CancellationTokenSource(OutputTimeout);
-        while (process.Output.Count(match) < count)
-        {
-            await Task.Delay(50, timeout.Token);
-        }
+        using var response = await client.GetAsync(path);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 }

@@ -52,7 +52,7 @@ public sealed partial class GeneratorRobustnessTests : IAsyncLifetime
             Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         }
 
-        Assert.Equal(streams, CountLines(StartedLine()));
+        Assert.Equal(streams, _generator.Process.Output.Count(StartedLine().IsMatch));
         await cancel.CancelAsync();
         foreach (var call in calls)
         {
@@ -60,7 +60,8 @@ public sealed partial class GeneratorRobustnessTests : IAsyncLifetime
         }
 
         // Every server-side loop (and with it its timer) has exited: one "ended" line per stream.
-        await WaitUntil(() => CountLines(EndedLine()) == streams, TimeSpan.FromSeconds(15));
+        await _generator.Process.WaitForLinesAsync(EndedLine().IsMatch, streams, "stream ended", TimeSpan.FromSeconds(15));
+        Assert.Equal(streams, _generator.Process.Output.Count(EndedLine().IsMatch));
         Assert.False(_generator.Process.HasExited);
     }
 
@@ -89,17 +90,6 @@ public sealed partial class GeneratorRobustnessTests : IAsyncLifetime
         using var channel = GrpcChannel.ForAddress(_generator.Process.BaseAddress);
         var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
-    }
-
-    private int CountLines(Regex pattern) => _generator.Process.Output.Count(pattern.IsMatch);
-
-    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!condition())
-        {
-            await Task.Delay(50, deadline.Token);
-        }
     }
 
     [GeneratedRegex(@"Stream \d+ started")]

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.Infrastructure;
@@ -12,7 +11,7 @@ namespace RandomDemo.Tests.Infrastructure;
 /// One RandomDemo service running as a real process from its build output, listening on a
 /// loopback port chosen at run time. Output goes to the test's output; disposal kills it.
 /// </summary>
-public sealed partial class ServiceProcess : IAsyncDisposable
+public sealed class ServiceProcess : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
@@ -45,20 +44,22 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="project"/> (e.g. "RandomDemo.Generator") on <paramref name="port"/>
-    /// (a free one when null) and returns once Kestrel says it is listening.
+    /// (a free one when null) in <paramref name="workingDirectory"/> (its output folder when null)
+    /// and returns once Kestrel says it is listening.
     /// </summary>
     public static async Task<ServiceProcess> StartAsync(
         string project,
         ITestOutputHelper? output = null,
         IReadOnlyDictionary<string, string?>? environment = null,
         int? port = null,
+        string? workingDirectory = null,
         CancellationToken cancellationToken = default)
     {
         var dll = BuildOutput(project);
         var chosenPort = port ?? FreePort();
         var startInfo = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -123,23 +124,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    /// <summary>Waits until a line of output satisfies <paramref name="match"/>.</summary>
-    public async Task<string> WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < timeout)
-        {
-            var line = _lines.FirstOrDefault(match);
-            if (line is not null)
-            {
-                return line;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"{Name} printed no matching line within {timeout}");
-    }
+    /// <summary>Waits until at least <paramref name="count"/> lines of output satisfy <paramref name="match"/>.</summary>
+    public Task WaitForLinesAsync(Func<string, bool> match, int count, string what, TimeSpan timeout) =>
+        Eventually.UntilAsync(() => _lines.Count(match), seen => seen >= count, timeout, $"{count} lines of {Name} output: {what}");
 
     /// <summary>SIGTERM, then waits for a graceful exit (killed if it takes longer than <see cref="StopTimeout"/>).</summary>
     public async Task StopAsync()
@@ -149,7 +136,16 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             return;
         }
 
-        _ = SendSignal(_process.Id, Sigterm);
+        try
+        {
+            ProcessSignals.Send(_process.Id, UnixSignal.SIGTERM);
+        }
+        catch (System.ComponentModel.Win32Exception) when (_process.HasExited)
+        {
+            // It ended between the check and the signal.
+            return;
+        }
+
         using var timeout = new CancellationTokenSource(StopTimeout);
         try
         {
@@ -213,9 +209,4 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
         throw new DirectoryNotFoundException("RandomDemo.sln not found above " + AppContext.BaseDirectory);
     }
-
-    private const int Sigterm = 15;
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int SendSignal(int pid, int signal);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Playwright;
 using RandomDemo.Tests.Infrastructure;
@@ -97,16 +96,13 @@ public sealed class StreamClientPage : IAsyncDisposable
     /// <summary>Polls <paramref name="condition"/> until it holds; on timeout the failure shows what the page showed.</summary>
     public async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
-        var limit = timeout ?? DefaultWait;
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
+        try
         {
-            if (clock.Elapsed > limit)
-            {
-                throw new TimeoutException($"Not within {limit.TotalSeconds} s: {what}. The page shows: {await SnapshotAsync()}");
-            }
-
-            await Task.Delay(100);
+            await Eventually.UntilAsync(condition, timeout ?? DefaultWait, what);
+        }
+        catch (TimeoutException notYet)
+        {
+            throw new TimeoutException($"{notYet.Message}. The page shows: {await SnapshotAsync()}", notYet);
         }
     }
 

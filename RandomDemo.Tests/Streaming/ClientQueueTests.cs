@@ -54,7 +54,11 @@ public sealed class ClientQueueTests(ITestOutputHelper output)
 
         // The normal client keeps going after the drop, and has every event in order.
         var lastIdAtDrop = afterDrop.Long("last_event_id");
-        await WaitUntilAsync(() => { lock (received) { return received.Count > 0 && received[^1] > lastIdAtDrop + 20; } });
+        await Eventually.UntilAsync(
+            () => { lock (received) { return received.Count > 0 ? received[^1] : 0; } },
+            lastId => lastId > lastIdAtDrop + 20,
+            StreamingStack.WaitTimeout,
+            $"the normal client past event {lastIdAtDrop + 20}");
         await stopReading.CancelAsync();
         await reading;
         Assert.Equal(Enumerable.Range(0, received.Count).Select(i => received[0] + i), received);
@@ -88,14 +92,5 @@ public sealed class ClientQueueTests(ITestOutputHelper output)
         await stack.WaitForMetricsAsync(m => m.Long("clients") == 0, "the first client gone");
         await using var next = await stack.ConnectAsync();
         await next.ReadDataEventAsync();
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(StreamingStack.WaitTimeout);
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using RandomDemo.Tests.Infrastructure;
@@ -89,24 +88,8 @@ public sealed class StreamingStack : IAsyncDisposable
     /// <summary>Polls /metrics until <paramref name="condition"/> holds; fails with the last value after <see cref="WaitTimeout"/>.</summary>
     public Task<JsonElement> WaitForMetricsAsync(Func<JsonElement, bool> condition, string what) => WaitForJsonAsync("/metrics", condition, what);
 
-    public async Task<JsonElement> WaitForJsonAsync(string path, Func<JsonElement, bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        JsonElement last;
-        do
-        {
-            last = await GetJsonAsync(path);
-            if (condition(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(50);
-        }
-        while (clock.Elapsed < WaitTimeout);
-
-        throw new TimeoutException($"{path} never showed {what}; last: {last}");
-    }
+    public Task<JsonElement> WaitForJsonAsync(string path, Func<JsonElement, bool> condition, string what) =>
+        Eventually.UntilAsync(() => GetJsonAsync(path), condition, WaitTimeout, $"{path} showing {what}");
 
     public async ValueTask DisposeAsync()
     {

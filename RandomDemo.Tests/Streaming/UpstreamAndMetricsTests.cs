@@ -1,3 +1,4 @@
+using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.Streaming;
@@ -36,14 +37,14 @@ public sealed class UpstreamAndMetricsTests(ITestOutputHelper output)
         await using var stream = await stack.ConnectAsync();
         var before = await stream.ReadDataEventsAsync(5);
 
-        Signal("STOP", stack.Generator.ProcessId);
+        ProcessSignals.Send(stack.Generator.ProcessId, UnixSignal.SIGSTOP);
         try
         {
             await stack.WaitForJsonAsync("/health", h => h.String("upstream") == "reconnecting", "upstream reconnecting");
         }
         finally
         {
-            Signal("CONT", stack.Generator.ProcessId);
+            ProcessSignals.Send(stack.Generator.ProcessId, UnixSignal.SIGCONT);
         }
 
         await stack.WaitForMetricsAsync(m => m.Long("upstream_reconnects") >= 1 && m.String("upstream") == "connected", "the upstream re-established");
@@ -87,13 +88,6 @@ public sealed class UpstreamAndMetricsTests(ITestOutputHelper output)
         Assert.True(end.Long("messages_received") >= end.Long("last_event_id"));
         Assert.Equal(0, end.Long("clients_dropped"));
         Assert.InRange(end.Long("uptime"), 0, 600);
-    }
-
-    private static void Signal(string signal, int processId)
-    {
-        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, processId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        Assert.True(kill.WaitForExit(5000), "kill did not finish");
-        Assert.Equal(0, kill.ExitCode);
     }
 
     private static async Task<string?> WaitConnectedAsync(StreamingStack stack) =>
