@@ -33,29 +33,17 @@ public sealed class AppHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
-        App = await StartAsync(Logs, [$"--AppHost:StateDirectory={_stateDirectory}"], configure: null, timeout.Token);
+        App = await StartAsync(Logs, [$"--AppHost:StateDirectory={_stateDirectory}"], timeout.Token);
         foreach (var name in Services)
         {
             await Notifications.WaitForResourceHealthyAsync(name, timeout.Token);
         }
     }
 
-    /// <summary>
-    /// Builds and starts the AppHost's real model; <paramref name="configure"/> may change the model
-    /// before it starts (as a test of a behaviour it needs).
-    /// </summary>
-    public static async Task<DistributedApplication> StartAsync(
-        TestOutputLoggerProvider logs, string[] args, Action<IDistributedApplicationTestingBuilder>? configure, CancellationToken cancellationToken)
+    /// <summary>Builds and starts the AppHost's real model (start returns once every resource has started).</summary>
+    public static async Task<DistributedApplication> StartAsync(TestOutputLoggerProvider logs, string[] args, CancellationToken cancellationToken)
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.RandomDemo_AppHost>(args, cancellationToken);
-        builder.Services.AddLogging(logging => logging
-            .AddProvider(logs)
-            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning)
-            .AddFilter("Microsoft", LogLevel.Warning)
-            // Failed probes while services start are expected; the resource states say what matters.
-            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
-        configure?.Invoke(builder);
-        var app = await builder.BuildAsync(cancellationToken);
+        var app = await BuildAsync(logs, args, configure: null, cancellationToken);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -67,6 +55,24 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// Builds the AppHost's real model, without starting it; <paramref name="configure"/> may change
+    /// the model first (as a test of a behaviour it needs).
+    /// </summary>
+    public static async Task<DistributedApplication> BuildAsync(
+        TestOutputLoggerProvider logs, string[] args, Action<IDistributedApplicationTestingBuilder>? configure, CancellationToken cancellationToken)
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.RandomDemo_AppHost>(args, cancellationToken);
+        builder.Services.AddLogging(logging => logging
+            .AddProvider(logs)
+            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            // Failed probes while services start are expected; the resource states say what matters.
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
+        configure?.Invoke(builder);
+        return await builder.BuildAsync(cancellationToken);
     }
 
     public async Task DisposeAsync()

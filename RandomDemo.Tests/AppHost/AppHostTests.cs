@@ -6,6 +6,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RandomDemo.Contracts;
+using RandomDemo.Tests.Infrastructure;
 using RandomDemo.Tests.Streaming;
 using Xunit.Abstractions;
 
@@ -36,6 +37,9 @@ public sealed class AppHostTests : IDisposable
             Assert.Equal(HealthStatus.Healthy, resource.Snapshot.HealthStatus);
         }
 
+        // The generator's health is the gRPC health protocol (its h2c port answers HTTP/1.1 probes with 400).
+        App.ResourceNotifications.TryGetCurrentState(ServiceNames.Generator, out var generator);
+        Assert.Contains(generator!.Snapshot.HealthReports, report => report.Name.EndsWith("_grpc_health", StringComparison.Ordinal) && report.Status == HealthStatus.Healthy);
         Assert.NotEqual(ServicePorts.Generator, App.GetEndpoint(ServiceNames.Generator, "http").Port);
         Assert.NotEqual(ServicePorts.Gateway, App.GetEndpoint(ServiceNames.Gateway, "http").Port);
         Assert.NotEqual(ServicePorts.Streaming, App.GetEndpoint(ServiceNames.Streaming, "http").Port);
@@ -101,18 +105,11 @@ public sealed class AppHostTests : IDisposable
                 && e.Snapshot.Properties.Any(p => p.Name == "restarts" && Equals(p.Value, 1)), timeout.Token);
         Assert.NotEqual(crashedProcess, ResourceProcesses.ServiceProcessId(App, ServiceNames.Generator));
 
-        await Eventually(async () => (await gateway.GetAsync("/random/number?min=3&max=3", timeout.Token)).StatusCode == HttpStatusCode.OK, timeout.Token);
+        await Eventually.UntilAsync(async () => (await gateway.GetAsync("/random/number?min=3&max=3", timeout.Token)).StatusCode == HttpStatusCode.OK,
+            AppHostFixture.WaitTimeout, "the gateway answering 200 again");
         var afterRestart = await stream.ReadDataEventAsync(AppHostFixture.WaitTimeout);
         Assert.True(afterRestart.EventId > beforeCrash.EventId, $"ids keep rising: {beforeCrash.EventId} then {afterRestart.EventId}");
     }
 
     public void Dispose() => _logs.Dispose();
-
-    private static async Task Eventually(Func<Task<bool>> condition, CancellationToken cancellationToken)
-    {
-        while (!await condition())
-        {
-            await Task.Delay(100, cancellationToken);
-        }
-    }
 }
