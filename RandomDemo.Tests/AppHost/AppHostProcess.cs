@@ -1,0 +1,227 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using RandomDemo.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace RandomDemo.Tests.AppHost;
+
+/// <summary>
+/// The AppHost as a user runs it: its built program, in a process group of its own (as a terminal
+/// runs a command, so that Ctrl+C can be sent to the group), with the dashboard, on free ports.
+/// Disposal kills whatever of the app is left.
+/// </summary>
+public sealed class AppHostProcess : IAsyncDisposable
+{
+    public static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ITestOutputHelper _output;
+
+    private AppHostProcess(Process process, ITestOutputHelper output, IReadOnlyDictionary<string, int> ports, string stateDirectory)
+    {
+        _process = process;
+        _output = output;
+        Ports = ports;
+        StateDirectory = stateDirectory;
+    }
+
+    /// <summary>The ports given to each resource (and the dashboard's), by name.</summary>
+    public IReadOnlyDictionary<string, int> Ports { get; }
+
+    public string StateDirectory { get; }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Standard output and error so far.</summary>
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    /// <summary>
+    /// Starts the AppHost with free ports for every service and the dashboard; <paramref name="arguments"/> come
+    /// after those, so they can override them (e.g. a port that is in use).
+    /// </summary>
+    public static AppHostProcess Start(ITestOutputHelper output, params string[] arguments)
+    {
+        var ports = new[] { "generator", "gateway", "streaming", "dashboard", "otlp", "resource-service" }
+            .ToDictionary(name => name, _ => ServiceProcess.FreePort());
+        var stateDirectory = Directory.CreateTempSubdirectory("randomdemo-apphost-").FullName;
+        var startInfo = new ProcessStartInfo("setsid")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // setsid runs the program in a new session (and process group) that it leads: its pid is the group's id.
+        startInfo.ArgumentList.Add("dotnet");
+        startInfo.ArgumentList.Add(ServiceProcess.BuildOutput("RandomDemo.AppHost"));
+        foreach (var service in (string[])["generator", "gateway", "streaming"])
+        {
+            startInfo.ArgumentList.Add($"--Ports:{service}={ports[service]}");
+        }
+
+        startInfo.ArgumentList.Add($"--AppHost:StateDirectory={stateDirectory}");
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        // What the AppHost's http launch profile sets, on free ports.
+        startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        startInfo.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        startInfo.Environment["ASPNETCORE_URLS"] = $"http://localhost:{ports["dashboard"]}";
+        startInfo.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{ports["otlp"]}";
+        startInfo.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{ports["resource-service"]}";
+
+        var process = new Process { StartInfo = startInfo };
+        var appHost = new AppHostProcess(process, output, ports, stateDirectory);
+        process.OutputDataReceived += (_, e) => appHost.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => appHost.OnLine(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return appHost;
+    }
+
+    /// <summary>Waits until the gateway and the streaming service answer /health on their ports.</summary>
+    public async Task WaitUntilServingAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        foreach (var service in (string[])["gateway", "streaming"])
+        {
+            var health = new Uri($"http://127.0.0.1:{Ports[service]}/health");
+            await Eventually.UntilAsync(
+                async () => !_process.HasExited && await AnswersAsync(http, health)
+                    || (_process.HasExited ? throw new InvalidOperationException($"The AppHost exited with code {_process.ExitCode}") : false),
+                timeout, $"{service} answering {health}");
+        }
+    }
+
+    /// <summary>Every process the AppHost started, directly or not (DCP, the services and their wrappers), right now.</summary>
+    public IReadOnlyList<int> Descendants()
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid) && ParentOf(pid) is int parent)
+            {
+                parents[pid] = parent;
+            }
+        }
+
+        var found = new List<int>();
+        var frontier = new Queue<int>([ProcessId]);
+        while (frontier.TryDequeue(out var parent))
+        {
+            foreach (var child in parents.Where(p => p.Value == parent).Select(p => p.Key))
+            {
+                found.Add(child);
+                frontier.Enqueue(child);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The process ids of the services themselves (not their <c>dotnet run</c> wrappers), by name.</summary>
+    public IReadOnlyDictionary<string, int> ServiceProcesses() => Descendants()
+        .Select(pid => (pid, CommandLine: CommandLineOf(pid)))
+        .Select(p => (p.pid, Service: (string[])["RandomDemo.Generator", "RandomDemo.Gateway", "RandomDemo.Streaming"]
+            .FirstOrDefault(s => p.CommandLine.StartsWith(Path.Combine(ServiceProcess.RepositoryRoot, s, "bin"), StringComparison.Ordinal)
+                || p.CommandLine.Contains($"/{s}.dll", StringComparison.Ordinal))))
+        .Where(p => p.Service is not null)
+        .ToDictionary(p => p.Service!, p => p.pid);
+
+    /// <summary>Ctrl+C in a terminal: SIGINT to the whole process group.</summary>
+    public void PressCtrlC() => ProcessSignals.Send(-ProcessId, UnixSignal.SIGINT);
+
+    public void KillAbruptly() => ProcessSignals.Send(ProcessId, UnixSignal.SIGKILL);
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var leftOver = Descendants();
+        if (!_process.HasExited)
+        {
+            ProcessSignals.Send(-ProcessId, UnixSignal.SIGKILL);
+        }
+
+        foreach (var pid in leftOver.Where(ProcessSignals.IsAlive))
+        {
+            try
+            {
+                ProcessSignals.Send(pid, UnixSignal.SIGKILL);
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // Gone in between.
+            }
+        }
+
+        await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(ExitTimeout);
+        _process.Dispose();
+        Directory.Delete(StateDirectory, recursive: true);
+    }
+
+    private static async Task<bool> AnswersAsync(HttpClient http, Uri uri)
+    {
+        try
+        {
+            return (await http.GetAsync(uri)).IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static int? ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static string CommandLineOf(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _lines.Enqueue(line);
+        try
+        {
+            _output.WriteLine($"[apphost] {line}");
+        }
+        catch (InvalidOperationException)
+        {
+            // The test has finished; its output takes no more lines.
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Sockets;
+using RandomDemo.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace RandomDemo.Tests.AppHost;
+
+/// <summary>The AppHost as the user runs it: a process with arguments, signals and an exit code.</summary>
+public sealed class AppHostProcessTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>The bound for a killed AppHost: DCP notices and takes everything down.</summary>
+    private static readonly TimeSpan GoneAfterKill = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task A_port_in_use_stops_the_start_with_one_line_naming_port_and_resource()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        await using var appHost = AppHostProcess.Start(output, $"--Ports:gateway={port}");
+
+        var exitCode = await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout);
+
+        Assert.Equal(1, exitCode);
+        var error = Assert.Single(appHost.Lines, line => line.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Equal($"error: Port {port} is already in use; it is the http endpoint of gateway. Stop what holds it, or choose another port with --Ports:gateway=<port>.", error);
+        Assert.DoesNotContain(appHost.Lines, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.Empty(appHost.Descendants());
+    }
+
+    [Theory]
+    [InlineData("--Ports:gateway=http", "--Ports:gateway must be a TCP port from 1 to 65535, not 'http'.")]
+    [InlineData("--Ports:streaming=70000", "--Ports:streaming must be a TCP port from 1 to 65535, not '70000'.")]
+    public async Task A_bad_port_setting_is_named_in_one_line(string argument, string message)
+    {
+        await using var appHost = AppHostProcess.Start(output, argument);
+
+        Assert.Equal(2, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
+        Assert.Equal("error: " + message, Assert.Single(appHost.Lines, line => line.StartsWith("error:", StringComparison.Ordinal)));
+        Assert.DoesNotContain(appHost.Lines, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Ctrl_C_stops_every_service_gracefully_and_the_streaming_service_saves_its_state()
+    {
+        await using var appHost = AppHostProcess.Start(output);
+        await appHost.WaitUntilServingAsync(StartTimeout);
+        var services = appHost.ServiceProcesses();
+        Assert.Equal(["RandomDemo.Gateway", "RandomDemo.Generator", "RandomDemo.Streaming"], services.Keys.Order());
+        var everything = appHost.Descendants();
+        var stateFile = Path.Combine(appHost.StateDirectory, "streaming.json");
+        Assert.False(File.Exists(stateFile));
+
+        appHost.PressCtrlC();
+
+        Assert.Equal(0, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
+        foreach (var pid in everything)
+        {
+            await ProcessSignals.WaitUntilGoneAsync(pid, AppHostProcess.ExitTimeout);
+        }
+
+        // Written by the streaming service's graceful shutdown only: a SIGKILL after DCP's 6 s would leave none.
+        Assert.True(File.Exists(stateFile), $"{stateFile} was not written");
+        Assert.Contains("\"LastEventId\"", await File.ReadAllTextAsync(stateFile), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_killed_AppHost_leaves_no_process_and_no_held_port()
+    {
+        await using var appHost = AppHostProcess.Start(output);
+        await appHost.WaitUntilServingAsync(StartTimeout);
+        var everything = appHost.Descendants();
+        Assert.Contains(appHost.ServiceProcesses().Values, everything.Contains);
+
+        appHost.KillAbruptly();
+
+        foreach (var pid in everything)
+        {
+            await ProcessSignals.WaitUntilGoneAsync(pid, GoneAfterKill);
+        }
+
+        foreach (var (name, port) in appHost.Ports)
+        {
+            // Nothing listens any more (connections in TIME_WAIT do not count, as for Kestrel).
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            listener.Start();
+            output.WriteLine($"{name} port {port} is free");
+        }
+    }
+}
