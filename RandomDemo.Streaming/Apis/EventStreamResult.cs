@@ -9,11 +9,16 @@ namespace RandomDemo.Streaming.Apis;
 /// A /stream response: the retry hint, the replay (if any), then live frames from the client's
 /// queue until the client leaves, is dropped, or the service stops. This request's own task does
 /// the writing; frames are copied into the response pipe and flushed whenever the queue is empty.
+/// Each live event's <see cref="FanOutDelivery"/> is released once the flush that carried it is
+/// done, and, when the stream ends, every event it will not send is released too.
 /// </summary>
 public sealed class EventStreamResult : IResult
 {
     private readonly EventBroadcaster _broadcaster;
     private readonly SseClient _client;
+
+    // Deliveries read from the queue since the last completed flush.
+    private readonly List<FanOutDelivery> _unflushed = [];
     private ReplayPlan _replay;
 
     internal EventStreamResult(EventBroadcaster broadcaster, SseClient client, ReplayPlan replay)
@@ -54,6 +59,7 @@ public sealed class EventStreamResult : IResult
         finally
         {
             Leave();
+            ReleaseUnsent();
         }
     }
 
@@ -87,6 +93,11 @@ public sealed class EventStreamResult : IResult
             var sent = 0;
             while (frames.TryRead(out var frame))
             {
+                if (frame.Delivery is { } delivery)
+                {
+                    _unflushed.Add(delivery);
+                }
+
                 if (frame.IsData && frame.Id <= skipThroughId)
                 {
                     continue;
@@ -96,10 +107,37 @@ public sealed class EventStreamResult : IResult
                 sent += frame.IsData ? 1 : 0;
             }
 
-            if (!await FlushAsync(body, sent, aborted))
+            var flushed = await FlushAsync(body, sent, aborted);
+
+            // Flushed, or never will be: either way this client is done with those events.
+            ReleaseUnflushed();
+            if (!flushed)
             {
                 return;
             }
+        }
+    }
+
+    private void ReleaseUnflushed()
+    {
+        foreach (var delivery in _unflushed)
+        {
+            delivery.Release();
+        }
+
+        _unflushed.Clear();
+    }
+
+    /// <summary>
+    /// Releases what this stream will never send: the batch a failed flush left, and what is still
+    /// queued. Call after leaving, so the queue is complete and nothing more can arrive.
+    /// </summary>
+    private void ReleaseUnsent()
+    {
+        ReleaseUnflushed();
+        while (_client.Frames.TryRead(out var frame))
+        {
+            frame.Delivery?.Release();
         }
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using RandomDemo.Streaming.Broadcasting;
+using RandomDemo.Streaming.Telemetry;
 using RandomDemo.Streaming.Upstream;
 
 namespace RandomDemo.Streaming.Apis;
@@ -22,7 +23,7 @@ public static class StreamingApi
         return app;
     }
 
-    internal static Ok<StreamingMetrics> GetMetrics(EventBroadcaster broadcaster, UpstreamStatus upstream) =>
+    internal static Ok<StreamingMetrics> GetMetrics(EventBroadcaster broadcaster, UpstreamStatus upstream, StreamingTelemetry telemetry) =>
         TypedResults.Ok(new StreamingMetrics(
             broadcaster.Clients,
             broadcaster.MessagesSent,
@@ -31,7 +32,8 @@ public static class StreamingApi
             upstream.Reconnects,
             broadcaster.ClientsDropped,
             broadcaster.LastEventId,
-            upstream.StateName));
+            upstream.StateName,
+            telemetry.FanOutsPending));
 
     internal static Results<EventStreamResult, ProblemHttpResult> GetStream(HttpContext context, EventBroadcaster broadcaster)
     {
@@ -86,7 +88,7 @@ public static class StreamingApi
     }
 }
 
-/// <summary>The body of GET /metrics.</summary>
+/// <summary>The body of GET /metrics; the counts are the ones the streaming.* instruments report (see StreamingTelemetry).</summary>
 public sealed record StreamingMetrics(
     [property: JsonPropertyName("clients")] int Clients,
     [property: JsonPropertyName("messages_sent")] long MessagesSent,
@@ -95,4 +97,5 @@ public sealed record StreamingMetrics(
     [property: JsonPropertyName("upstream_reconnects")] long UpstreamReconnects,
     [property: JsonPropertyName("clients_dropped")] long ClientsDropped,
     [property: JsonPropertyName("last_event_id")] long LastEventId,
-    [property: JsonPropertyName("upstream")] string Upstream);
+    [property: JsonPropertyName("upstream")] string Upstream,
+    [property: JsonPropertyName("fanouts_pending")] long FanOutsPending);

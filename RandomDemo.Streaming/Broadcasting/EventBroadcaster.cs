@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using RandomDemo.Contracts;
+using RandomDemo.Streaming.Telemetry;
 
 namespace RandomDemo.Streaming.Broadcasting;
 
 /// <summary>
 /// Numbers upstream points as SSE events, keeps the newest for replay and fans each one out to
 /// every client's queue. Fan-out never waits for a client: a client whose queue is full is
-/// disconnected. <see cref="Publish"/> is called from one thread (the upstream reader).
+/// disconnected. <see cref="Publish"/> is called from one thread (the upstream reader). Each
+/// event's fan-out is timed until every client it was queued to has flushed it (<see cref="FanOutDelivery"/>).
 /// </summary>
 internal sealed class EventBroadcaster : IDisposable
 {
@@ -16,6 +18,7 @@ internal sealed class EventBroadcaster : IDisposable
     private readonly Lock _replayLock = new();
     private readonly SseFrames _frames = new();
     private readonly StreamingOptions _options;
+    private readonly StreamingTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly ITimer _keepAliveTimer;
     private readonly long _startedAt;
@@ -27,9 +30,10 @@ internal sealed class EventBroadcaster : IDisposable
     private int _broadcastSinceKeepAlive;
     private volatile bool _closed;
 
-    public EventBroadcaster(IOptions<StreamingOptions> options, TimeProvider time)
+    public EventBroadcaster(IOptions<StreamingOptions> options, StreamingTelemetry telemetry, TimeProvider time)
     {
         _options = options.Value;
+        _telemetry = telemetry;
         _time = time;
         _replay = new ReplayBuffer(_options.ReplayBufferSize);
         RetryFrame = SseFrames.Retry(_options.RetryMilliseconds);
@@ -53,6 +57,7 @@ internal sealed class EventBroadcaster : IDisposable
     /// <summary>Numbers a point as the next event, keeps it for replay and queues it to every client.</summary>
     public void Publish(DataPoint point)
     {
+        var delivery = _telemetry.StartFanOut();
         var frame = _frames.Data(_lastEventId + 1, point);
         lock (_replayLock)
         {
@@ -61,7 +66,7 @@ internal sealed class EventBroadcaster : IDisposable
         }
 
         Volatile.Write(ref _broadcastSinceKeepAlive, 1);
-        FanOut(frame);
+        delivery.Queued(FanOut(frame with { Delivery = delivery }));
     }
 
     /// <summary>
@@ -165,16 +170,25 @@ internal sealed class EventBroadcaster : IDisposable
         }
     }
 
-    private void FanOut(SseFrame frame)
+    /// <summary>Queues the frame to every client (dropping those whose queue is full); returns how many got it.</summary>
+    private int FanOut(SseFrame frame)
     {
+        var queued = 0;
+
         // Enumerating the dictionary itself takes no lock and copies nothing (Keys would do both).
         foreach (var (client, _) in _clients)
         {
-            if (!client.TryEnqueue(frame))
+            if (client.TryEnqueue(frame))
+            {
+                queued++;
+            }
+            else
             {
                 Drop(client);
             }
         }
+
+        return queued;
     }
 
     private void Drop(SseClient client)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using RandomDemo.Contracts;
 using RandomDemo.Streaming.Apis;
 using RandomDemo.Streaming.Broadcasting;
+using RandomDemo.Streaming.Telemetry;
 using RandomDemo.Streaming.Upstream;
 
 namespace RandomDemo.Streaming.Extensions;
@@ -30,6 +31,8 @@ internal static class StreamingServiceExtensions
             .WithMethods(HttpMethods.Get)
             .WithHeaders(StreamingApi.LastEventIdHeader, "Cache-Control")));
 
+        services.AddSingleton<UpstreamStatus>();
+        services.AddSingleton<StreamingTelemetry>();
         services.AddSingleton<EventStateFile>();
         services.AddSingleton(provider =>
         {
@@ -39,10 +42,10 @@ internal static class StreamingServiceExtensions
                 broadcaster.Restore(saved);
             }
 
+            provider.GetRequiredService<StreamingTelemetry>().ObserveCounts(broadcaster, provider.GetRequiredService<UpstreamStatus>());
             return broadcaster;
         });
 
-        services.AddSingleton<UpstreamStatus>();
         services.AddRandomServiceClient(builder.Configuration);
         services.AddHealthChecks().AddCheck<UpstreamHealthCheck>("upstream");
 

@@ -63,6 +63,11 @@ public sealed class ClientQueueTests(ITestOutputHelper output)
         await reading;
         Assert.Equal(Enumerable.Range(0, received.Count).Select(i => received[0] + i), received);
         Assert.Equal(1, (await stack.GetMetricsAsync()).Long("clients"));
+
+        // The dropped client gave up its share of every event it still held (queued or mid-flush):
+        // once the other client has left too, no fan-out stays open.
+        await normal.DisposeAsync();
+        await stack.WaitForMetricsAsync(m => m.Long("clients") == 0 && m.Long("fanouts_pending") == 0, "no clients and no open fan-out");
     }
 
     [Fact]
