@@ -98,20 +98,29 @@ public sealed class AppHostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Every process the AppHost started, directly or not (DCP, the services and their wrappers), right now.</summary>
+    /// <summary>
+    /// Every process of the app right now: the AppHost's children, and DCP's API server (which leaves the
+    /// AppHost's session and watches it with <c>--monitor PID</c>) with everything below it (DCP's
+    /// controllers, the <c>dotnet run</c> wrappers and the services).
+    /// </summary>
     public IReadOnlyList<int> Descendants()
     {
         var parents = new Dictionary<int, int>();
+        var roots = new List<int> { ProcessId };
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid) && ParentOf(pid) is int parent)
             {
                 parents[pid] = parent;
+                if (CommandLineOf(pid).Contains($" start-apiserver --monitor {ProcessId} ", StringComparison.Ordinal))
+                {
+                    roots.Add(pid);
+                }
             }
         }
 
-        var found = new List<int>();
-        var frontier = new Queue<int>([ProcessId]);
+        var found = roots.Skip(1).ToList();
+        var frontier = new Queue<int>(roots);
         while (frontier.TryDequeue(out var parent))
         {
             foreach (var child in parents.Where(p => p.Value == parent).Select(p => p.Key))
@@ -126,12 +135,16 @@ public sealed class AppHostProcess : IAsyncDisposable
 
     /// <summary>The process ids of the services themselves (not their <c>dotnet run</c> wrappers), by name.</summary>
     public IReadOnlyDictionary<string, int> ServiceProcesses() => Descendants()
-        .Select(pid => (pid, CommandLine: CommandLineOf(pid)))
-        .Select(p => (p.pid, Service: (string[])["RandomDemo.Generator", "RandomDemo.Gateway", "RandomDemo.Streaming"]
-            .FirstOrDefault(s => p.CommandLine.StartsWith(Path.Combine(ServiceProcess.RepositoryRoot, s, "bin"), StringComparison.Ordinal)
-                || p.CommandLine.Contains($"/{s}.dll", StringComparison.Ordinal))))
+        .Select(pid => (Pid: pid, Service: ServiceProjects.FirstOrDefault(project => IsServiceProgram(CommandLineOf(pid), project))))
         .Where(p => p.Service is not null)
-        .ToDictionary(p => p.Service!, p => p.pid);
+        .ToDictionary(p => p.Service!, p => p.Pid);
+
+    private static readonly string[] ServiceProjects = ["RandomDemo.Generator", "RandomDemo.Gateway", "RandomDemo.Streaming"];
+
+    /// <summary>The service's own program (its apphost or dll), not the <c>dotnet run</c> that started it.</summary>
+    private static bool IsServiceProgram(string commandLine, string project) =>
+        commandLine.StartsWith(Path.Combine(ServiceProcess.RepositoryRoot, project, "bin"), StringComparison.Ordinal)
+        || commandLine.Contains($"/{project}.dll", StringComparison.Ordinal);
 
     /// <summary>Ctrl+C in a terminal: SIGINT to the whole process group.</summary>
     public void PressCtrlC() => ProcessSignals.Send(-ProcessId, UnixSignal.SIGINT);

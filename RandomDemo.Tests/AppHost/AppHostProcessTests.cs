@@ -63,7 +63,7 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
 
         // Written by the streaming service's graceful shutdown only: a SIGKILL after DCP's 6 s would leave none.
         Assert.True(File.Exists(stateFile), $"{stateFile} was not written");
-        Assert.Contains("\"LastEventId\"", await File.ReadAllTextAsync(stateFile), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"last_event_id\"", await File.ReadAllTextAsync(stateFile), StringComparison.Ordinal);
     }
 
     [Fact]
