@@ -1,0 +1,65 @@
+using Aspire.Hosting.Testing;
+using RandomDemo.Contracts;
+using RandomDemo.Tests.Page;
+using Xunit.Abstractions;
+
+namespace RandomDemo.Tests.Dashboard;
+
+/// <summary>The streaming service's own instruments on the dashboard's Metrics page.</summary>
+[Collection(DashboardCollection.Name)]
+public sealed class DashboardMetricsTests : IDisposable
+{
+    /// <summary>The streaming service's meter (its application name, which the service defaults export).</summary>
+    private const string StreamingMeter = "RandomDemo.Streaming";
+
+    /// <summary>The instruments of <see cref="StreamingMeter"/> that the Metrics page must list.</summary>
+    private static readonly string[] StreamingInstruments =
+    [
+        "streaming.clients",
+        "streaming.events.received",
+        "streaming.events.sent",
+        "streaming.upstream.reconnects",
+        "streaming.clients.dropped",
+        "streaming.fanout.duration",
+    ];
+
+    private readonly DashboardAppFixture _app;
+    private readonly ChromiumFixture _chromium;
+    private readonly ITestOutputHelper _output;
+    private readonly IDisposable _logs;
+
+    public DashboardMetricsTests(DashboardAppFixture app, ChromiumFixture chromium, ITestOutputHelper output)
+    {
+        _app = app;
+        _chromium = chromium;
+        _output = output;
+        _logs = app.Logs.RouteTo(output);
+    }
+
+    public void Dispose() => _logs.Dispose();
+
+    [Fact]
+    public async Task Metrics_page_lists_the_streaming_services_own_instruments()
+    {
+        // One SSE client that has received an event, so that the client and fan-out instruments have moved.
+        using var streaming = new HttpClient { BaseAddress = _app.App.GetEndpoint(ServiceNames.Streaming, "http"), Timeout = Timeout.InfiniteTimeSpan };
+        using var clientTimeout = new CancellationTokenSource(DashboardPage.DefaultWait);
+        using var stream = await streaming.GetAsync("/stream", HttpCompletionOption.ResponseHeadersRead, clientTimeout.Token);
+        stream.EnsureSuccessStatusCode();
+        using var events = new StreamReader(await stream.Content.ReadAsStreamAsync(clientTimeout.Token));
+        while (await events.ReadLineAsync(clientTimeout.Token) is { } line && !line.StartsWith("data:", StringComparison.Ordinal))
+        {
+        }
+
+        await using var page = await DashboardPage.LogInAsync(_chromium.Browser, _app.LoginUrl, _output);
+        await page.GotoAsync($"/metrics/resource/{ServiceNames.Streaming}");
+        // Metrics are exported every second (OTEL_METRIC_EXPORT_INTERVAL); the tree grows as they arrive.
+        var listed = await DashboardPage.PollAsync(
+            () => page.MeterInstrumentsAsync(StreamingMeter),
+            instruments => StreamingInstruments.All(instruments.Contains));
+        await page.ScreenshotAsync("metrics-streaming");
+
+        Assert.True(listed.Count > 0, $"The Metrics page lists no meter {StreamingMeter} for {ServiceNames.Streaming}.");
+        Assert.Empty(StreamingInstruments.Except(listed));
+    }
+}

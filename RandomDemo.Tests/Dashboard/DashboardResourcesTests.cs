@@ -1,0 +1,74 @@
+using System.Net;
+using RandomDemo.Tests.Page;
+using Xunit.Abstractions;
+
+namespace RandomDemo.Tests.Dashboard;
+
+/// <summary>The dashboard of the real AppHost: its login and the Resources page.</summary>
+[Collection(DashboardCollection.Name)]
+public sealed class DashboardResourcesTests : IDisposable
+{
+    /// <summary>Where the README's screenshot is written as well, when set (e.g. to docs/dashboard-resources.png).</summary>
+    public const string ScreenshotPathVariable = "RANDOMDEMO_DASHBOARD_SCREENSHOT";
+
+    private readonly DashboardAppFixture _app;
+    private readonly ChromiumFixture _chromium;
+    private readonly ITestOutputHelper _output;
+    private readonly IDisposable _logs;
+
+    public DashboardResourcesTests(DashboardAppFixture app, ChromiumFixture chromium, ITestOutputHelper output)
+    {
+        _app = app;
+        _chromium = chromium;
+        _output = output;
+        _logs = app.Logs.RouteTo(output);
+    }
+
+    public void Dispose() => _logs.Dispose();
+
+    [Fact]
+    public async Task Login_with_the_token_shows_every_service_running_and_healthy()
+    {
+        await using var page = await DashboardPage.LogInAsync(_chromium.Browser, _app.LoginUrl, _output);
+
+        // "Running" alone: a running resource whose health checks fail reads "Running (Unhealthy)".
+        await page.WaitUntilAsync(
+            async () =>
+            {
+                var states = await page.ResourceStatesAsync();
+                return DashboardAppFixture.Services.All(service => states.GetValueOrDefault(service) == "Running");
+            },
+            $"{string.Join(", ", DashboardAppFixture.Services)} shown as Running");
+        await page.ScreenshotAsync("resources", Environment.GetEnvironmentVariable(ScreenshotPathVariable) is { Length: > 0 } path ? path : null);
+
+        foreach (var service in DashboardAppFixture.Services)
+        {
+            await page.OpenResourceDetailsAsync(service);
+            ResourceDetails details = null!;
+            await page.WaitUntilAsync(async () => (details = await page.ResourceDetailsAsync()).Title == $"Project: {service}", $"the details of {service}");
+            Assert.Equal("Running", details.Properties["State"]);
+            Assert.Equal("Healthy", details.Properties["Health state"]);
+        }
+    }
+
+    [Fact]
+    public async Task Without_the_token_the_dashboard_asks_for_a_login_and_the_api_for_its_key()
+    {
+        var context = await _chromium.Browser.NewContextAsync();
+        try
+        {
+            var page = await context.NewPageAsync();
+            // The dashboard answers with a redirect to its login page, which asks for the token.
+            await page.GotoAsync(_app.DashboardUrl.AbsoluteUri, new() { Timeout = (float)DashboardPage.DefaultWait.TotalMilliseconds });
+            Assert.Equal("/login", new Uri(page.Url).AbsolutePath);
+        }
+        finally
+        {
+            await context.CloseAsync();
+        }
+
+        using var anonymous = new HttpClient { BaseAddress = _app.DashboardUrl, Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await anonymous.GetAsync("/api/telemetry/resources");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+}
