@@ -5,6 +5,8 @@ using RandomDemo.Contracts;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+#pragma warning disable ASPIRECERTIFICATES001 // Experimental; every endpoint here is plain http.
+
 // What Aspire lacks, added on its own extension points (Lifecycle/, Endpoints/, Health/).
 builder.ReportStartupErrorsInOneLine();
 builder.AddPortConflictCheck();
@@ -13,11 +15,13 @@ builder.AddCrashRestarts();
 
 var generator = builder.AddProject<Projects.RandomDemo_Generator>(ServiceNames.Generator)
     .WithServiceEndpoint(ServicePorts.Generator)
+    .WithoutHttpsCertificate()
     .AsHttp2Service()
     .WithGrpcHealthCheck();
 
 builder.AddProject<Projects.RandomDemo_Gateway>(ServiceNames.Gateway)
     .WithServiceEndpoint(ServicePorts.Gateway)
+    .WithoutHttpsCertificate()
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithReference(generator)
@@ -27,6 +31,7 @@ builder.AddProject<Projects.RandomDemo_Gateway>(ServiceNames.Gateway)
 
 builder.AddProject<Projects.RandomDemo_Streaming>(ServiceNames.Streaming)
     .WithServiceEndpoint(ServicePorts.Streaming)
+    .WithoutHttpsCertificate()
     .WithExternalHttpEndpoints()
     .WithStreamingStateFile()
     .WithHttpHealthCheck("/health")

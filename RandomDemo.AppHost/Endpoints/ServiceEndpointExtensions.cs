@@ -28,10 +28,11 @@ public static class ServiceEndpointExtensions
     {
         var configuration = builder.ApplicationBuilder.Configuration;
         var proxied = configuration.GetValue(ProxiedEndpointsKey, false);
-        var port = ConfiguredPort(configuration, builder.Resource.Name, defaultPort);
-        if (!proxied && ArePortsRandomized(configuration))
+        var port = ConfiguredPort(configuration, builder.Resource.Name) ?? defaultPort;
+        if (!proxied && ArePortsRandomized(configuration) && ConfiguredPort(configuration, builder.Resource.Name) is null)
         {
-            // DCP randomizes only proxied ports; a process serving its own port gets a free one here.
+            // DCP randomizes only proxied ports; a process serving its own port gets a free one here,
+            // unless a port was asked for by name.
             port = FreeLoopbackPort();
         }
 
@@ -41,13 +42,13 @@ public static class ServiceEndpointExtensions
     /// <summary>True when DCP moves proxied fixed ports to random ones (tests), so they cannot conflict.</summary>
     public static bool ArePortsRandomized(IConfiguration configuration) => configuration.GetValue(RandomizePortsKey, false);
 
-    private static int ConfiguredPort(IConfiguration configuration, string resourceName, int defaultPort)
+    private static int? ConfiguredPort(IConfiguration configuration, string resourceName)
     {
         var key = $"{PortsSection}:{resourceName}";
         var value = configuration[key];
         if (value is null)
         {
-            return defaultPort;
+            return null;
         }
 
         return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= IPEndPoint.MinPort + 1 and <= IPEndPoint.MaxPort

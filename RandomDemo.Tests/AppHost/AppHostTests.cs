@@ -22,7 +22,7 @@ public sealed class AppHostTests : IDisposable
     public AppHostTests(AppHostFixture fixture, ITestOutputHelper output)
     {
         _fixture = fixture;
-        _logs = fixture.Logs.Attach(output);
+        _logs = fixture.Logs.RouteTo(output);
     }
 
     private DistributedApplication App => _fixture.App;

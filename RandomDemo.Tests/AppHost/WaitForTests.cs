@@ -22,10 +22,10 @@ public sealed class WaitForTests(ITestOutputHelper output)
     public async Task Gateway_and_streaming_start_only_once_the_generator_is_healthy()
     {
         var gateOpen = false;
-        using var logs = new TestOutputLoggerProvider();
-        using var attached = logs.Attach(output);
+        using var logs = new TestLogRouter();
+        using var route = logs.RouteTo(output);
         using var timeout = new CancellationTokenSource(AppHostFixture.StartTimeout);
-        await using var app = await AppHostFixture.BuildAsync(logs, [], builder =>
+        await using var app = await AppHostFixture.BuildAsync(logs, builder =>
         {
             builder.Services.AddHealthChecks().AddCheck("test_gate", () =>
                 Volatile.Read(ref gateOpen) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("the test holds the generator unhealthy"));

@@ -3,10 +3,12 @@ using RandomDemo.Contracts;
 using RandomDemo.Tests.Page;
 using Xunit.Abstractions;
 
+using RandomDemo.Tests.AppHost;
+
 namespace RandomDemo.Tests.Dashboard;
 
 /// <summary>The streaming service's own instruments on the dashboard's Metrics page.</summary>
-[Collection(DashboardCollection.Name)]
+[Collection(AppHostCollection.Name)]
 public sealed class DashboardMetricsTests : IDisposable
 {
     /// <summary>The streaming service's meter (its application name, which the service defaults export).</summary>
@@ -23,12 +25,12 @@ public sealed class DashboardMetricsTests : IDisposable
         "streaming.fanout.duration",
     ];
 
-    private readonly DashboardAppFixture _app;
+    private readonly AppHostFixture _app;
     private readonly ChromiumFixture _chromium;
     private readonly ITestOutputHelper _output;
     private readonly IDisposable _logs;
 
-    public DashboardMetricsTests(DashboardAppFixture app, ChromiumFixture chromium, ITestOutputHelper output)
+    public DashboardMetricsTests(AppHostFixture app, ChromiumFixture chromium, ITestOutputHelper output)
     {
         _app = app;
         _chromium = chromium;

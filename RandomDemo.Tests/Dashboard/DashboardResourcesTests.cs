@@ -2,21 +2,23 @@ using System.Net;
 using RandomDemo.Tests.Page;
 using Xunit.Abstractions;
 
+using RandomDemo.Tests.AppHost;
+
 namespace RandomDemo.Tests.Dashboard;
 
 /// <summary>The dashboard of the real AppHost: its login and the Resources page.</summary>
-[Collection(DashboardCollection.Name)]
+[Collection(AppHostCollection.Name)]
 public sealed class DashboardResourcesTests : IDisposable
 {
     /// <summary>Where the README's screenshot is written as well, when set (e.g. to docs/dashboard-resources.png).</summary>
     public const string ScreenshotPathVariable = "RANDOMDEMO_DASHBOARD_SCREENSHOT";
 
-    private readonly DashboardAppFixture _app;
+    private readonly AppHostFixture _app;
     private readonly ChromiumFixture _chromium;
     private readonly ITestOutputHelper _output;
     private readonly IDisposable _logs;
 
-    public DashboardResourcesTests(DashboardAppFixture app, ChromiumFixture chromium, ITestOutputHelper output)
+    public DashboardResourcesTests(AppHostFixture app, ChromiumFixture chromium, ITestOutputHelper output)
     {
         _app = app;
         _chromium = chromium;
@@ -36,12 +38,12 @@ public sealed class DashboardResourcesTests : IDisposable
             async () =>
             {
                 var states = await page.ResourceStatesAsync();
-                return DashboardAppFixture.Services.All(service => states.GetValueOrDefault(service) == "Running");
+                return AppHostFixture.Services.All(service => states.GetValueOrDefault(service) == "Running");
             },
-            $"{string.Join(", ", DashboardAppFixture.Services)} shown as Running");
+            $"{string.Join(", ", AppHostFixture.Services)} shown as Running");
         await page.ScreenshotAsync("resources", Environment.GetEnvironmentVariable(ScreenshotPathVariable) is { Length: > 0 } path ? path : null);
 
-        foreach (var service in DashboardAppFixture.Services)
+        foreach (var service in AppHostFixture.Services)
         {
             await page.OpenResourceDetailsAsync(service);
             ResourceDetails details = null!;

@@ -3,21 +3,23 @@ using RandomDemo.Contracts;
 using RandomDemo.Tests.Page;
 using Xunit.Abstractions;
 
+using RandomDemo.Tests.AppHost;
+
 namespace RandomDemo.Tests.Dashboard;
 
 /// <summary>
 /// Traces and structured logs that the services send to the dashboard's OTLP endpoint, read through
 /// the dashboard's telemetry API and seen on its Traces and Structured logs pages.
 /// </summary>
-[Collection(DashboardCollection.Name)]
+[Collection(AppHostCollection.Name)]
 public sealed class DashboardTelemetryTests : IDisposable
 {
-    private readonly DashboardAppFixture _app;
+    private readonly AppHostFixture _app;
     private readonly ChromiumFixture _chromium;
     private readonly ITestOutputHelper _output;
     private readonly IDisposable _logs;
 
-    public DashboardTelemetryTests(DashboardAppFixture app, ChromiumFixture chromium, ITestOutputHelper output)
+    public DashboardTelemetryTests(AppHostFixture app, ChromiumFixture chromium, ITestOutputHelper output)
     {
         _app = app;
         _chromium = chromium;

@@ -3,14 +3,14 @@ using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
-namespace RandomDemo.Tests.Dashboard;
+namespace RandomDemo.Tests.AppHost;
 
 /// <summary>
 /// Sends the AppHost's logs, which carry every resource's console output
 /// (<c>RandomDemo.AppHost.Resources.{name}</c>), to the output of the test that runs now, and to
-/// the fixture's diagnostic messages between tests (start, shutdown).
+/// the fixture's diagnostic messages between tests (start, shutdown), if it has any.
 /// </summary>
-public sealed partial class TestLogRouter(IMessageSink diagnostics) : ILoggerProvider
+public sealed partial class TestLogRouter(IMessageSink? diagnostics = null) : ILoggerProvider
 {
     private const string ResourcePrefix = "RandomDemo.AppHost.Resources.";
 
@@ -44,7 +44,7 @@ public sealed partial class TestLogRouter(IMessageSink diagnostics) : ILoggerPro
             }
         }
 
-        diagnostics.OnMessage(new DiagnosticMessage(line));
+        diagnostics?.OnMessage(new DiagnosticMessage(line));
     }
 
     /// <summary>"RandomDemo.AppHost.Resources.gateway" reads as "gateway"; anything else keeps its category.</summary>
