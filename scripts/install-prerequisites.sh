@@ -23,3 +23,6 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The Aspire CLI (aspire run), pinned in dotnet-tools.json.
+dotnet tool restore >/dev/null

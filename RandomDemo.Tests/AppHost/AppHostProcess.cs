@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -11,7 +12,7 @@ namespace RandomDemo.Tests.AppHost;
 /// runs a command, so that Ctrl+C can be sent to the group), with the dashboard, on free ports.
 /// Disposal kills whatever of the app is left.
 /// </summary>
-public sealed class AppHostProcess : IAsyncDisposable
+public sealed partial class AppHostProcess : IAsyncDisposable
 {
     public static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
 
@@ -38,23 +39,37 @@ public sealed class AppHostProcess : IAsyncDisposable
     public IReadOnlyCollection<string> Lines => _lines;
 
     /// <summary>
-    /// Starts the AppHost with free ports for every service and the dashboard; <paramref name="arguments"/> come
-    /// after those, so they can override them (e.g. a port that is in use).
+    /// Starts the AppHost's built program with free ports for every service and the dashboard;
+    /// <paramref name="arguments"/> come after those, so they can override them (e.g. a port that is in use).
     /// </summary>
-    public static AppHostProcess Start(ITestOutputHelper output, params string[] arguments)
+    public static AppHostProcess Start(ITestOutputHelper output, params string[] arguments) =>
+        Start(output, ["dotnet", ServiceProcess.BuildOutput("RandomDemo.AppHost")], arguments);
+
+    /// <summary>
+    /// Starts the app with the Aspire CLI (<c>aspire run</c>, from the repository's tool manifest) in
+    /// isolated mode, which gives the dashboard free ports; the services get the free ports by name.
+    /// </summary>
+    public static AppHostProcess StartWithAspireCli(ITestOutputHelper output) =>
+        Start(output, ["dotnet", "tool", "run", "aspire", "run", "--isolated", "--non-interactive", "--nologo", "--no-build", "--apphost", "RandomDemo.AppHost", "--"], []);
+
+    private static AppHostProcess Start(ITestOutputHelper output, string[] launcher, string[] arguments)
     {
         var ports = new[] { "generator", "gateway", "streaming", "dashboard", "otlp", "resource-service" }
             .ToDictionary(name => name, _ => ServiceProcess.FreePort());
         var stateDirectory = Directory.CreateTempSubdirectory("randomdemo-apphost-").FullName;
         var startInfo = new ProcessStartInfo("setsid")
         {
+            WorkingDirectory = ServiceProcess.RepositoryRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         // setsid runs the program in a new session (and process group) that it leads: its pid is the group's id.
-        startInfo.ArgumentList.Add("dotnet");
-        startInfo.ArgumentList.Add(ServiceProcess.BuildOutput("RandomDemo.AppHost"));
+        foreach (var part in launcher)
+        {
+            startInfo.ArgumentList.Add(part);
+        }
+
         foreach (var service in (string[])["generator", "gateway", "streaming"])
         {
             startInfo.ArgumentList.Add($"--Ports:{service}={ports[service]}");
@@ -106,21 +121,36 @@ public sealed class AppHostProcess : IAsyncDisposable
     public IReadOnlyList<int> Descendants()
     {
         var parents = new Dictionary<int, int>();
-        var roots = new List<int> { ProcessId };
+        var apiServers = new Dictionary<int, int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid) && ParentOf(pid) is int parent)
             {
                 parents[pid] = parent;
-                if (CommandLineOf(pid).Contains($" start-apiserver --monitor {ProcessId} ", StringComparison.Ordinal))
+                if (DcpMonitoredProcess().Match(CommandLineOf(pid)) is { Success: true } monitor)
                 {
-                    roots.Add(pid);
+                    apiServers[pid] = int.Parse(monitor.Groups[1].Value, CultureInfo.InvariantCulture);
                 }
             }
         }
 
-        var found = roots.Skip(1).ToList();
-        var frontier = new Queue<int>(roots);
+        var found = TreeBelow(ProcessId, parents);
+        foreach (var (apiServer, monitored) in apiServers)
+        {
+            if (monitored == ProcessId || found.Contains(monitored))
+            {
+                found.Add(apiServer);
+                found.AddRange(TreeBelow(apiServer, parents));
+            }
+        }
+
+        return found;
+    }
+
+    private static List<int> TreeBelow(int root, Dictionary<int, int> parents)
+    {
+        var found = new List<int>();
+        var frontier = new Queue<int>([root]);
         while (frontier.TryDequeue(out var parent))
         {
             foreach (var child in parents.Where(p => p.Value == parent).Select(p => p.Key))
@@ -132,6 +162,10 @@ public sealed class AppHostProcess : IAsyncDisposable
 
         return found;
     }
+
+    /// <summary>DCP's API server names the AppHost it serves: <c>dcp start-apiserver --monitor PID</c>.</summary>
+    [GeneratedRegex(@"/dcp start-apiserver --monitor (\d+) ")]
+    private static partial Regex DcpMonitoredProcess();
 
     /// <summary>The process ids of the services themselves (not their <c>dotnet run</c> wrappers), by name.</summary>
     public IReadOnlyDictionary<string, int> ServiceProcesses() => Descendants()

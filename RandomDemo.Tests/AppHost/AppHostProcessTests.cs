@@ -90,4 +90,24 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
             output.WriteLine($"{name} port {port} is free");
         }
     }
+
+    [Fact]
+    public async Task Aspire_run_starts_the_app_and_dotnet_run_works_after_it()
+    {
+        await using (var aspireRun = AppHostProcess.StartWithAspireCli(output))
+        {
+            await aspireRun.WaitUntilServingAsync(StartTimeout);
+            Assert.Contains(aspireRun.ServiceProcesses().Keys, name => name == "RandomDemo.Gateway");
+
+            aspireRun.PressCtrlC();
+
+            Assert.Equal(0, await aspireRun.WaitForExitAsync(AppHostProcess.ExitTimeout));
+        }
+
+        // Whatever the CLI left behind (its settings file, a development certificate it made) does not stop the AppHost.
+        await using var appHost = AppHostProcess.Start(output);
+        await appHost.WaitUntilServingAsync(StartTimeout);
+        appHost.PressCtrlC();
+        Assert.Equal(0, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
+    }
 }
