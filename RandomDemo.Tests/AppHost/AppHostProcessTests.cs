@@ -47,6 +47,7 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
     {
         await using var appHost = AppHostProcess.Start(output);
         await appHost.WaitUntilServingAsync(StartTimeout);
+        Assert.Contains(appHost.Lines, line => line.Contains($"Login to the dashboard at http://localhost:{appHost.Ports["dashboard"]}/login?t=", StringComparison.Ordinal));
         var services = appHost.ServiceProcesses();
         Assert.Equal(["RandomDemo.Gateway", "RandomDemo.Generator", "RandomDemo.Streaming"], services.Keys.Order());
         var everything = appHost.Descendants();
