@@ -7,50 +7,42 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RandomDemo.Contracts;
 using RandomDemo.Tests.Infrastructure;
+using RandomDemo.Tests.Page;
 using RandomDemo.Tests.Streaming;
 using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.AppHost;
 
 /// <summary>The real AppHost under Aspire's testing builder: real DCP, real processes, free ports.</summary>
-[Collection(AppHostCollection.Name)]
-public sealed class AppHostTests : IDisposable
+public sealed class AppHostTests(AppHostFixture app, ChromiumFixture chromium, ITestOutputHelper output)
+    : AppHostCollectionTest(app, chromium, output)
 {
-    private readonly AppHostFixture _fixture;
-    private readonly IDisposable _logs;
-
-    public AppHostTests(AppHostFixture fixture, ITestOutputHelper output)
-    {
-        _fixture = fixture;
-        _logs = fixture.Logs.RouteTo(output);
-    }
-
-    private DistributedApplication App => _fixture.App;
+    private DistributedApplication RunningApp => Fixture.App;
 
     [Fact]
     public async Task Every_service_runs_healthy_on_a_free_port_not_the_documented_one()
     {
         foreach (var name in AppHostFixture.Services)
         {
-            Assert.True(App.ResourceNotifications.TryGetCurrentState(name, out var resource), $"{name} is not in the model");
+            Assert.True(RunningApp.ResourceNotifications.TryGetCurrentState(name, out var resource), $"{name} is not in the model");
             Assert.Equal(KnownResourceStates.Running, resource.Snapshot.State?.Text);
             Assert.Equal(HealthStatus.Healthy, resource.Snapshot.HealthStatus);
         }
 
         // The generator's health is the gRPC health protocol (its h2c port answers HTTP/1.1 probes with 400).
-        App.ResourceNotifications.TryGetCurrentState(ServiceNames.Generator, out var generator);
+        RunningApp.ResourceNotifications.TryGetCurrentState(ServiceNames.Generator, out var generator);
         Assert.Contains(generator!.Snapshot.HealthReports, report => report.Name.EndsWith("_grpc_health", StringComparison.Ordinal) && report.Status == HealthStatus.Healthy);
-        Assert.NotEqual(ServicePorts.Generator, App.GetEndpoint(ServiceNames.Generator, "http").Port);
-        Assert.NotEqual(ServicePorts.Gateway, App.GetEndpoint(ServiceNames.Gateway, "http").Port);
-        Assert.NotEqual(ServicePorts.Streaming, App.GetEndpoint(ServiceNames.Streaming, "http").Port);
-        using var gateway = App.CreateHttpClient(ServiceNames.Gateway);
+        Assert.NotEqual(ServicePorts.Generator, RunningApp.GetEndpoint(ServiceNames.Generator, "http").Port);
+        Assert.NotEqual(ServicePorts.Gateway, RunningApp.GetEndpoint(ServiceNames.Gateway, "http").Port);
+        Assert.NotEqual(ServicePorts.Streaming, RunningApp.GetEndpoint(ServiceNames.Streaming, "http").Port);
+        using var gateway = RunningApp.CreateHttpClient(ServiceNames.Gateway);
         Assert.Equal("""{"status":"ok"}""", await gateway.GetStringAsync("/health"));
     }
 
     [Fact]
     public async Task Gateway_numbers_and_strings_come_from_the_real_generator()
     {
-        using var gateway = App.CreateHttpClient(ServiceNames.Gateway);
+        using var gateway = RunningApp.CreateHttpClient(ServiceNames.Gateway);
 
         var number = await gateway.GetFromJsonAsync<JsonElement>("/random/number?min=7&max=7");
         var text = await gateway.GetFromJsonAsync<JsonElement>("/random/string?length=12&digits=false");
@@ -62,7 +54,7 @@ public sealed class AppHostTests : IDisposable
     [Fact]
     public async Task Stream_events_flow_from_the_generator_through_streaming_to_the_client()
     {
-        await using var stream = await SseConnection.OpenAsync(new Uri(App.GetEndpoint(ServiceNames.Streaming, "http"), "/stream"));
+        await using var stream = await SseConnection.OpenAsync(new Uri(RunningApp.GetEndpoint(ServiceNames.Streaming, "http"), "/stream"));
 
         var first = await stream.ReadDataEventAsync(AppHostFixture.WaitTimeout);
         var second = await stream.ReadDataEventAsync(AppHostFixture.WaitTimeout);
@@ -76,7 +68,7 @@ public sealed class AppHostTests : IDisposable
     {
         var urls = AppHostFixture.Services.ToDictionary(
             name => name,
-            name => App.ResourceNotifications.TryGetCurrentState(name, out var e) ? e.Snapshot.Urls.Select(u => (u.DisplayProperties.DisplayName, Path: new Uri(u.Url).PathAndQuery)).ToList() : []);
+            name => RunningApp.ResourceNotifications.TryGetCurrentState(name, out var e) ? e.Snapshot.Urls.Select(u => (u.DisplayProperties.DisplayName, Path: new Uri(u.Url).PathAndQuery)).ToList() : []);
 
         Assert.Contains(("API reference (Scalar)", "/scalar"), urls[ServiceNames.Gateway]);
         Assert.Contains(("Sample: /random/number", "/random/number?min=1&max=100"), urls[ServiceNames.Gateway]);
@@ -88,28 +80,26 @@ public sealed class AppHostTests : IDisposable
     public async Task A_crashed_generator_is_restarted_and_the_services_recover()
     {
         using var timeout = new CancellationTokenSource(AppHostFixture.WaitTimeout * 2);
-        using var gateway = App.CreateHttpClient(ServiceNames.Gateway);
-        await using var stream = await SseConnection.OpenAsync(new Uri(App.GetEndpoint(ServiceNames.Streaming, "http"), "/stream"));
+        using var gateway = RunningApp.CreateHttpClient(ServiceNames.Gateway);
+        await using var stream = await SseConnection.OpenAsync(new Uri(RunningApp.GetEndpoint(ServiceNames.Streaming, "http"), "/stream"));
         var beforeCrash = await stream.ReadDataEventAsync(AppHostFixture.WaitTimeout);
-        var crashedProcess = ResourceProcesses.ServiceProcessId(App, ServiceNames.Generator);
+        var crashedProcess = ResourceProcesses.ServiceProcessId(RunningApp, ServiceNames.Generator);
 
         ResourceProcesses.Kill(crashedProcess);
 
-        var exited = await App.ResourceNotifications.WaitForResourceAsync(ServiceNames.Generator,
+        var exited = await RunningApp.ResourceNotifications.WaitForResourceAsync(ServiceNames.Generator,
             e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
         Assert.NotEqual(0, exited.Snapshot.ExitCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await gateway.GetAsync("/random/number", timeout.Token)).StatusCode);
 
-        var restarted = await App.ResourceNotifications.WaitForResourceAsync(ServiceNames.Generator,
+        var restarted = await RunningApp.ResourceNotifications.WaitForResourceAsync(ServiceNames.Generator,
             e => e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == HealthStatus.Healthy
                 && e.Snapshot.Properties.Any(p => p.Name == "restarts" && Equals(p.Value, 1)), timeout.Token);
-        Assert.NotEqual(crashedProcess, ResourceProcesses.ServiceProcessId(App, ServiceNames.Generator));
+        Assert.NotEqual(crashedProcess, ResourceProcesses.ServiceProcessId(RunningApp, ServiceNames.Generator));
 
         await Eventually.UntilAsync(async () => (await gateway.GetAsync("/random/number?min=3&max=3", timeout.Token)).StatusCode == HttpStatusCode.OK,
             AppHostFixture.WaitTimeout, "the gateway answering 200 again");
         var afterRestart = await stream.ReadDataEventAsync(AppHostFixture.WaitTimeout);
         Assert.True(afterRestart.EventId > beforeCrash.EventId, $"ids keep rising: {beforeCrash.EventId} then {afterRestart.EventId}");
     }
-
-    public void Dispose() => _logs.Dispose();
 }

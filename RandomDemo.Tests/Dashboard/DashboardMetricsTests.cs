@@ -8,8 +8,8 @@ using RandomDemo.Tests.AppHost;
 namespace RandomDemo.Tests.Dashboard;
 
 /// <summary>The streaming service's own instruments on the dashboard's Metrics page.</summary>
-[Collection(AppHostCollection.Name)]
-public sealed class DashboardMetricsTests : IDisposable
+public sealed class DashboardMetricsTests(AppHostFixture app, ChromiumFixture chromium, ITestOutputHelper output)
+    : AppHostCollectionTest(app, chromium, output)
 {
     /// <summary>The streaming service's meter (its application name, which the service defaults export).</summary>
     private const string StreamingMeter = "RandomDemo.Streaming";
@@ -25,26 +25,11 @@ public sealed class DashboardMetricsTests : IDisposable
         "streaming.fanout.duration",
     ];
 
-    private readonly AppHostFixture _app;
-    private readonly ChromiumFixture _chromium;
-    private readonly ITestOutputHelper _output;
-    private readonly IDisposable _logs;
-
-    public DashboardMetricsTests(AppHostFixture app, ChromiumFixture chromium, ITestOutputHelper output)
-    {
-        _app = app;
-        _chromium = chromium;
-        _output = output;
-        _logs = app.Logs.RouteTo(output);
-    }
-
-    public void Dispose() => _logs.Dispose();
-
     [Fact]
     public async Task Metrics_page_lists_the_streaming_services_own_instruments()
     {
         // One SSE client that has received an event, so that the client and fan-out instruments have moved.
-        using var streaming = new HttpClient { BaseAddress = _app.App.GetEndpoint(ServiceNames.Streaming, "http"), Timeout = Timeout.InfiniteTimeSpan };
+        using var streaming = new HttpClient { BaseAddress = Fixture.App.GetEndpoint(ServiceNames.Streaming, "http"), Timeout = Timeout.InfiniteTimeSpan };
         using var clientTimeout = new CancellationTokenSource(DashboardPage.DefaultWait);
         using var stream = await streaming.GetAsync("/stream", HttpCompletionOption.ResponseHeadersRead, clientTimeout.Token);
         stream.EnsureSuccessStatusCode();
@@ -53,7 +38,7 @@ public sealed class DashboardMetricsTests : IDisposable
         {
         }
 
-        await using var page = await DashboardPage.LogInAsync(_chromium.Browser, _app.LoginUrl, _output);
+        await using var page = await DashboardPage.LogInAsync(Chromium.Browser, Fixture.LoginUrl, Output);
         await page.GotoAsync($"/metrics/resource/{ServiceNames.Streaming}");
         // Metrics are exported every second (OTEL_METRIC_EXPORT_INTERVAL); the tree grows as they arrive.
         var listed = await DashboardPage.PollAsync(

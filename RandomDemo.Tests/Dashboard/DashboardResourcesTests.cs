@@ -7,31 +7,16 @@ using RandomDemo.Tests.AppHost;
 namespace RandomDemo.Tests.Dashboard;
 
 /// <summary>The dashboard of the real AppHost: its login and the Resources page.</summary>
-[Collection(AppHostCollection.Name)]
-public sealed class DashboardResourcesTests : IDisposable
+public sealed class DashboardResourcesTests(AppHostFixture app, ChromiumFixture chromium, ITestOutputHelper output)
+    : AppHostCollectionTest(app, chromium, output)
 {
     /// <summary>Where the README's screenshot is written as well, when set (e.g. to docs/dashboard-resources.png).</summary>
     public const string ScreenshotPathVariable = "RANDOMDEMO_DASHBOARD_SCREENSHOT";
 
-    private readonly AppHostFixture _app;
-    private readonly ChromiumFixture _chromium;
-    private readonly ITestOutputHelper _output;
-    private readonly IDisposable _logs;
-
-    public DashboardResourcesTests(AppHostFixture app, ChromiumFixture chromium, ITestOutputHelper output)
-    {
-        _app = app;
-        _chromium = chromium;
-        _output = output;
-        _logs = app.Logs.RouteTo(output);
-    }
-
-    public void Dispose() => _logs.Dispose();
-
     [Fact]
     public async Task Login_with_the_token_shows_every_service_running_and_healthy()
     {
-        await using var page = await DashboardPage.LogInAsync(_chromium.Browser, _app.LoginUrl, _output);
+        await using var page = await DashboardPage.LogInAsync(Chromium.Browser, Fixture.LoginUrl, Output);
 
         // "Running" alone: a running resource whose health checks fail reads "Running (Unhealthy)".
         await page.WaitUntilAsync(
@@ -56,12 +41,12 @@ public sealed class DashboardResourcesTests : IDisposable
     [Fact]
     public async Task Without_the_token_the_dashboard_asks_for_a_login_and_the_api_for_its_key()
     {
-        var context = await _chromium.Browser.NewContextAsync();
+        var context = await Chromium.Browser.NewContextAsync();
         try
         {
             var page = await context.NewPageAsync();
             // The dashboard answers with a redirect to its login page, which asks for the token.
-            await page.GotoAsync(_app.DashboardUrl.AbsoluteUri, new() { Timeout = (float)DashboardPage.DefaultWait.TotalMilliseconds });
+            await page.GotoAsync(Fixture.DashboardUrl.AbsoluteUri, new() { Timeout = (float)DashboardPage.DefaultWait.TotalMilliseconds });
             Assert.Equal("/login", new Uri(page.Url).AbsolutePath);
         }
         finally
@@ -69,7 +54,7 @@ public sealed class DashboardResourcesTests : IDisposable
             await context.CloseAsync();
         }
 
-        using var anonymous = new HttpClient { BaseAddress = _app.DashboardUrl, Timeout = TimeSpan.FromSeconds(10) };
+        using var anonymous = new HttpClient { BaseAddress = Fixture.DashboardUrl, Timeout = TimeSpan.FromSeconds(10) };
         using var response = await anonymous.GetAsync("/api/telemetry/resources");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }

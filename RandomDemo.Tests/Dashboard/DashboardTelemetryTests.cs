@@ -11,32 +11,17 @@ namespace RandomDemo.Tests.Dashboard;
 /// Traces and structured logs that the services send to the dashboard's OTLP endpoint, read through
 /// the dashboard's telemetry API and seen on its Traces and Structured logs pages.
 /// </summary>
-[Collection(AppHostCollection.Name)]
-public sealed class DashboardTelemetryTests : IDisposable
+public sealed class DashboardTelemetryTests(AppHostFixture app, ChromiumFixture chromium, ITestOutputHelper output)
+    : AppHostCollectionTest(app, chromium, output)
 {
-    private readonly AppHostFixture _app;
-    private readonly ChromiumFixture _chromium;
-    private readonly ITestOutputHelper _output;
-    private readonly IDisposable _logs;
-
-    public DashboardTelemetryTests(AppHostFixture app, ChromiumFixture chromium, ITestOutputHelper output)
-    {
-        _app = app;
-        _chromium = chromium;
-        _output = output;
-        _logs = app.Logs.RouteTo(output);
-    }
-
-    public void Dispose() => _logs.Dispose();
-
     [Fact]
     public async Task Gateway_request_reaches_the_dashboard_as_one_trace_of_gateway_and_generator_spans()
     {
-        var traceId = await _app.RequestNumberAsync();
+        var traceId = await Fixture.RequestNumberAsync();
 
         // Each process exports its spans on its own schedule: wait for the gateway's two and the generator's one.
         var spans = await TelemetryApi.WaitForAsync(
-            () => _app.DashboardApi.GetTraceAsync(traceId),
+            () => Fixture.DashboardApi.GetTraceAsync(traceId),
             spans => spans.Count(span => span.Service == ServiceNames.Gateway) == 2 && spans.Any(span => span.Service == ServiceNames.Generator),
             $"the gateway's and the generator's spans of trace {traceId}");
 
@@ -52,8 +37,8 @@ public sealed class DashboardTelemetryTests : IDisposable
     [Fact]
     public async Task Traces_page_shows_the_request_with_spans_of_gateway_and_generator()
     {
-        var traceId = (await _app.RequestNumberAsync()).ToHexString();
-        await using var page = await DashboardPage.LogInAsync(_chromium.Browser, _app.LoginUrl, _output);
+        var traceId = (await Fixture.RequestNumberAsync()).ToHexString();
+        await using var page = await DashboardPage.LogInAsync(Chromium.Browser, Fixture.LoginUrl, Output);
 
         await page.GotoAsync("/traces");
         // A trace's row reads "gateway: GET /random/number 1a51fd5", then the span count of each resource.
@@ -77,10 +62,10 @@ public sealed class DashboardTelemetryTests : IDisposable
     [Fact]
     public async Task Gateway_logs_written_during_a_request_carry_its_trace_id()
     {
-        var traceId = await _app.RequestNumberAsync();
+        var traceId = await Fixture.RequestNumberAsync();
 
         var logs = await TelemetryApi.WaitForAsync(
-            () => _app.DashboardApi.GetLogsAsync(ServiceNames.Gateway, traceId),
+            () => Fixture.DashboardApi.GetLogsAsync(ServiceNames.Gateway, traceId),
             logs => logs.Any(log => log.Message.StartsWith("Request finished", StringComparison.Ordinal)),
             $"the gateway's log of request {traceId}");
 
@@ -92,8 +77,8 @@ public sealed class DashboardTelemetryTests : IDisposable
     [Fact]
     public async Task Structured_logs_page_links_a_gateway_log_to_its_trace()
     {
-        var traceId = (await _app.RequestNumberAsync()).ToHexString();
-        await using var page = await DashboardPage.LogInAsync(_chromium.Browser, _app.LoginUrl, _output);
+        var traceId = (await Fixture.RequestNumberAsync()).ToHexString();
+        await using var page = await DashboardPage.LogInAsync(Chromium.Browser, Fixture.LoginUrl, Output);
 
         await page.GotoAsync($"/structuredlogs/resource/{ServiceNames.Gateway}");
         // The Trace column links each record written within a trace to that trace's detail.
