@@ -1,9 +1,17 @@
+using Microsoft.Extensions.Configuration;
+
 namespace RandomDemo.AppHost.Lifecycle;
 
 public static class PromptShutdownExtensions
 {
     /// <summary>Aspire's in-memory OTLP retry, which it turns on for every project.</summary>
     public const string OtlpRetryVariable = "OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY";
+
+    /// <summary>
+    /// True (default) removes <see cref="OtlpRetryVariable"/>; <c>--AppHost:PromptShutdown=false</c>
+    /// keeps Aspire's default, for comparing the two (bench/apphost-shutdown.sh).
+    /// </summary>
+    public const string PromptShutdownKey = "AppHost:PromptShutdown";
 
     /// <summary>
     /// Lets every project stop within DCP's fixed 6 s SIGTERM-to-SIGKILL window. With Aspire's
@@ -14,6 +22,11 @@ public static class PromptShutdownExtensions
     /// </summary>
     public static IDistributedApplicationBuilder AddPromptShutdown(this IDistributedApplicationBuilder builder)
     {
+        if (!builder.Configuration.GetValue(PromptShutdownKey, true))
+        {
+            return builder;
+        }
+
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {
             foreach (var project in e.Model.Resources.OfType<ProjectResource>())
