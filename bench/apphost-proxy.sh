@@ -102,7 +102,7 @@ one_start() {
         result=$(grep -h 'RESULT sse' "$sse_out" | sed 's/^[0-9.]* //')
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$round" "$clients" "$result" "$rss0" "$rss1" "$rss2" \
             "$(awk -v a="$cpu_a" -v b="$cpu_b" -v d="$SSE_DURATION" 'BEGIN { printf "%.0f", 100 * (b - a) / (d - 3) }')" "$(cut -d' ' -f1 /proc/loadavg)" >>"$RUN_DIR/sse.tsv"
-        log "  sse $clients: $(sed -n 's/.*\(complete=[0-9]*\).*\(p50_ms=[0-9.]*\) \(p99_ms=[0-9.]*\).*\(kb_per_conn=[0-9.-]*\).*/\1 \2 \3 streaming_\4/p' <<<"$result"); dcp rss ${rss0} -> ${rss1} -> ${rss2} KB"
+        log "  sse $clients: $(sed -n 's/.*\(complete=[0-9]*\).*\(p50_ms=[0-9.]*\) \(p99_ms=[0-9.]*\).* \(kb_per_conn=[0-9.-]*\).*/\1 \2 \3 streaming_\4/p' <<<"$result"); dcp rss ${rss0} -> ${rss1} -> ${rss2} KB"
     done
     kill "$sampler" 2>/dev/null || true
     apphost_stop "$mark"
