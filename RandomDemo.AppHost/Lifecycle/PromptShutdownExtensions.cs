@@ -8,37 +8,23 @@ public static class PromptShutdownExtensions
     public const string OtlpRetryVariable = "OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY";
 
     /// <summary>
-    /// DCP's limit on its resource clean-up at shutdown, in seconds (microsoft/dcp README,
-    /// "Environment variables affecting DCP behavior"; default 120).
-    /// </summary>
-    public const string DcpCleanupTimeoutVariable = "DCP_SHUTDOWN_TIMEOUT_SECONDS";
-
-    /// <summary>Our <see cref="DcpCleanupTimeoutVariable"/> unless the environment sets one.</summary>
-    public const int DcpCleanupTimeoutSeconds = 1;
-
-    /// <summary>
-    /// True (default) applies both settings below; <c>--AppHost:PromptShutdown=false</c> keeps
-    /// Aspire's and DCP's defaults, for comparing the two (bench/apphost-shutdown.sh).
+    /// True (default) removes <see cref="OtlpRetryVariable"/>; <c>--AppHost:PromptShutdown=false</c>
+    /// keeps Aspire's default, for comparing the two (bench/apphost-shutdown.sh).
     /// </summary>
     public const string PromptShutdownKey = "AppHost:PromptShutdown";
 
     /// <summary>
-    /// Makes Ctrl+C stop the whole app in about 1-3 s instead of 12-14 s, every service still
-    /// stopping gracefully (bench/RESULTS.md, "AppHost shutdown").
+    /// Lets every project stop within DCP's fixed 6 s SIGTERM-to-SIGKILL window. With Aspire's
+    /// in-memory OTLP retry, an app's final telemetry flush retries for 8-10 s against the dashboard
+    /// that has already stopped, so DCP kills it (13-16 s per Ctrl+C, no graceful end). Without it
+    /// the exporter still sends everything while the dashboard runs; a failed export is dropped
+    /// instead of retried, which on loopback to a live dashboard does not happen.
     /// <para>
-    /// 1. Removes <see cref="OtlpRetryVariable"/> from every project, so that each stops within DCP's
-    /// fixed 6 s SIGTERM-to-SIGKILL window. With Aspire's in-memory OTLP retry, an app's final
-    /// telemetry flush retries for 8-10 s against the dashboard that has already stopped, so DCP kills
-    /// it. Without it the exporter still sends everything while the dashboard runs; a failed export is
-    /// dropped instead of retried, which on loopback to a live dashboard does not happen.
-    /// </para>
-    /// <para>
-    /// 2. Sets <see cref="DcpCleanupTimeoutVariable"/> to <see cref="DcpCleanupTimeoutSeconds"/> for DCP,
-    /// which inherits the AppHost's environment. On Ctrl+C DCP's API server deletes every resource and
-    /// checks once a second until they are gone before it exits, and its controller process notices
-    /// that exit only at its next 2 s poll: ~2.5 s of DCP after the services were gone. With the limit
-    /// the API server exits after 1 s; a service still stopping then keeps its SIGTERM and the 6 s
-    /// before SIGKILL, from the controller process or from the `dcp monitor-process` that watches it.
+    /// What remains after the services are gone (2.5-3.5 s) is DCP's own exit: its API server checks
+    /// once a second that every resource is deleted, and its controller process notices the API
+    /// server's exit at its next 2 s poll. DCP_SHUTDOWN_TIMEOUT_SECONDS=1 (DCP's documented limit on
+    /// that clean-up) ends it ~1.5 s sooner but hands services still stopping to `dcp monitor-process`,
+    /// which SIGKILLed one in 6 Ctrl+C runs: not set here (bench/RESULTS.md, "AppHost shutdown").
     /// </para>
     /// </summary>
     public static IDistributedApplicationBuilder AddPromptShutdown(this IDistributedApplicationBuilder builder)
@@ -46,11 +32,6 @@ public static class PromptShutdownExtensions
         if (!builder.Configuration.GetValue(PromptShutdownKey, true))
         {
             return builder;
-        }
-
-        if (builder.ExecutionContext.IsRunMode && Environment.GetEnvironmentVariable(DcpCleanupTimeoutVariable) is null)
-        {
-            Environment.SetEnvironmentVariable(DcpCleanupTimeoutVariable, DcpCleanupTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
