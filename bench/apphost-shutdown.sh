@@ -39,6 +39,7 @@ KILL_LIMIT_SECONDS=10
 ensure_commands ss curl
 apphost_check_ports
 build_release RandomDemo.AppHost/RandomDemo.AppHost.csproj
+log "load average at start: $(cut -d" " -f1-3 /proc/loadavg)"
 
 : >"$RUN_DIR/results.tsv"
 

@@ -22,6 +22,7 @@ LIMIT_SECONDS=90
 ensure_commands ss curl
 apphost_check_ports
 build_release RandomDemo.AppHost/RandomDemo.AppHost.csproj
+log "load average at start: $(cut -d" " -f1-3 /proc/loadavg)"
 
 now_ms() { date +%s%3N; }
 
