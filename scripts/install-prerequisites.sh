@@ -10,6 +10,7 @@ fi
 # command -> Debian package
 declare -A wanted=(
   [chromium]=chromium
+  [docker-compose]=docker-compose
 )
 missing=()
 for command in "${!wanted[@]}"; do
