@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using RandomDemo.Contracts;
+using RandomDemo.Tests.Infrastructure;
 
 namespace RandomDemo.Tests.Publishing;
 
@@ -86,6 +87,18 @@ public sealed partial class KubernetesOutputTests(PublishedOutput published) : I
     {
         // No resource asks for more with WithReplicas: one each.
         Assert.All(published.Deployments, deployment => Assert.Equal(1, deployment.Spec.Replicas));
+    }
+
+    [Fact]
+    public async Task Every_manifest_passes_the_kubernetes_schema_validator()
+    {
+        var validator = Path.Combine(ServiceProcess.RepositoryRoot, "RandomDemo.Tests", "Publishing", "KubernetesValidator");
+        Assert.True(Directory.Exists(Path.Combine(validator, "node_modules")), $"{validator} has no node_modules: run scripts/install-prerequisites.sh");
+
+        var validation = await FinishedProcess.RunAsync(
+            ["node", Path.Combine(validator, "validate.mjs"), .. Directory.GetFiles(published.KubernetesDirectory, "*.yaml")]);
+
+        Assert.True(validation.ExitCode == 0, validation.Output);
     }
 
     private k8s.Models.V1Container Container(string name) =>
