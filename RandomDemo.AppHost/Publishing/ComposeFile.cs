@@ -48,7 +48,7 @@ internal static class ComposeFile
         foreach (var (variable, value) in service.Environment)
         {
             // Containers reach each other on container ports over the compose network.
-            environment[variable] = service.ResolveVariable(variable, value, ContainerPortOf);
+            environment[variable] = service.ResolveVariable(variable, value, PublishedService.ContainerPortOf);
         }
 
         foreach (var (variable, value) in PublishedDashboard.OtlpEnvironment(service.Name))
@@ -73,7 +73,7 @@ internal static class ComposeFile
 
         composeService["healthcheck"] = new Dictionary<string, object>
         {
-            // The images have no curl or grpc_health_probe: the service binary probes itself (ServiceDefaults' HealthProbe).
+            // The images have no curl or grpc_health_probe: the service binary probes itself (RandomDemo.Contracts.HealthProbe).
             ["test"] = HealthProbeCommand(service),
             ["interval"] = "5s",
             ["timeout"] = "3s",
@@ -89,9 +89,6 @@ internal static class ComposeFile
         composeService["networks"] = new[] { Network };
         return composeService;
     }
-
-    private static int ContainerPortOf(EndpointReference endpoint) =>
-        endpoint.EndpointAnnotation.TargetPort ?? throw new PublishException($"{endpoint.Resource.Name}'s {endpoint.EndpointName} endpoint has no target port.");
 
     private static Dictionary<string, object> Dashboard() => new()
     {
@@ -111,7 +108,7 @@ internal static class ComposeFile
         ["protocol"] = "tcp",
     };
 
-    /// <summary>The service's own executable in health-probe mode (ServiceDefaults' <c>HealthProbe</c>).</summary>
+    /// <summary>The service's own executable in health-probe mode (<see cref="HealthProbe"/>), which asks it over the network as any client would.</summary>
     private static string[] HealthProbeCommand(PublishedService service) => service.Readiness switch
     {
         HttpHealthProbe http => ["CMD", service.ExecutablePath, HealthProbe.Flag, HealthProbe.Http, $"http://localhost:{http.Port.ToString(CultureInfo.InvariantCulture)}{http.Path}"],

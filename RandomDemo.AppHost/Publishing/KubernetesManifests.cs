@@ -33,7 +33,14 @@ internal static class KubernetesManifests
                 Probe(service.Readiness),
                 Probe(service.Liveness ?? service.Readiness),
                 service.Replicas);
-            var servicePort = new V1ServicePort { Port = service.PublishedPort ?? service.ContainerPort, Name = PortName, TargetPort = service.ContainerPort };
+            var servicePort = new V1ServicePort
+            {
+                Port = service.PublishedPort ?? service.ContainerPort,
+                Name = PortName,
+                TargetPort = service.ContainerPort,
+                // Tells load balancers and meshes to speak HTTP/2 without TLS to it, not HTTP/1.1.
+                AppProtocol = service.IsHttp2Only ? "kubernetes.io/h2c" : null,
+            };
             var kubernetesService = Service(service.Name, service.PublishedPort is null ? "ClusterIP" : "LoadBalancer", [servicePort]);
             WriteManifest(directory, service.Name, deployment, kubernetesService);
         }
@@ -48,12 +55,8 @@ internal static class KubernetesManifests
     }
 
     /// <summary>In the cluster, a referenced endpoint is its Service's port (<see cref="Write"/> makes it so).</summary>
-    private static int ServicePortOf(EndpointReference endpoint)
-    {
-        var annotation = endpoint.EndpointAnnotation;
-        var containerPort = annotation.TargetPort ?? throw new PublishException($"{endpoint.Resource.Name}'s {endpoint.EndpointName} endpoint has no target port.");
-        return annotation.IsExternal ? annotation.Port ?? containerPort : containerPort;
-    }
+    private static int ServicePortOf(EndpointReference endpoint) =>
+        PublishedService.PublishedPortOf(endpoint.EndpointAnnotation) ?? PublishedService.ContainerPortOf(endpoint);
 
     private static V1Deployment DashboardDeployment()
     {

@@ -16,14 +16,14 @@ internal sealed record GrpcHealthProbe(int Port) : ServiceHealthProbe(Port);
 
 /// <summary>
 /// One project of the app model as its container runs it: image, the port it listens on inside the
-/// container, the port published outside (external endpoints only), its environment (values still
-/// unresolved: endpoint references resolve differently in compose and Kubernetes), what it waits for,
-/// its probes and replicas.
+/// container (HTTP/2 only for an AsHttp2Service gRPC server), the port published outside (external
+/// endpoints only), its environment (values still unresolved: endpoint references resolve differently
+/// in compose and Kubernetes), what it waits for, its probes and replicas.
 /// </summary>
 internal sealed record PublishedService(
     string Name,
     string ExecutablePath,
-    string Scheme,
+    bool IsHttp2Only,
     int ContainerPort,
     int? PublishedPort,
     IReadOnlyList<KeyValuePair<string, object>> Environment,
@@ -35,7 +35,7 @@ internal sealed record PublishedService(
     /// <summary>The variable that names the image, e.g. <c>GATEWAY_IMAGE</c>.</summary>
     public string ImageVariable => $"{Name.ToUpperInvariant().Replace('-', '_')}_IMAGE";
 
-    /// <summary>The image <c>dotnet publish -t:PublishContainer</c> builds by default (repository from the project name).</summary>
+    /// <summary>The image the documented image build tags the service with (<c>ContainerRepository</c> randomdemo-NAME).</summary>
     public string DefaultImage => $"randomdemo-{Name}:latest";
 
     /// <summary>Where the image keeps the service: the SDK's container support puts the app in <c>/app</c>.</summary>
@@ -89,9 +89,9 @@ internal sealed record PublishedService(
         return new PublishedService(
             project.Name,
             $"{AppDirectory}/{assemblyName}",
-            endpoint.UriScheme,
+            endpoint.Transport == "http2",
             containerPort,
-            endpoint.IsExternal ? endpoint.Port ?? containerPort : null,
+            PublishedPortOf(endpoint),
             [.. environment],
             waitsFor,
             Probe(project, ProbeType.Readiness, containerPort)
@@ -99,6 +99,14 @@ internal sealed record PublishedService(
             Probe(project, ProbeType.Liveness, containerPort),
             project.Annotations.OfType<ReplicaAnnotation>().LastOrDefault()?.Replicas ?? 1);
     }
+
+    /// <summary>The port the service listens on in its container (the endpoint's target port, set by WithServiceEndpoint).</summary>
+    public static int ContainerPortOf(EndpointReference endpoint) =>
+        endpoint.EndpointAnnotation.TargetPort ?? throw new PublishException($"{endpoint.Resource.Name}'s {endpoint.EndpointName} endpoint has no target port.");
+
+    /// <summary>The port an external endpoint is published on outside (its port; else its target port); none for an internal one.</summary>
+    public static int? PublishedPortOf(EndpointAnnotation endpoint) =>
+        endpoint.IsExternal ? endpoint.Port ?? endpoint.TargetPort : null;
 
     private static ServiceHealthProbe? Probe(ProjectResource project, ProbeType type, int containerPort)
     {
@@ -126,7 +134,7 @@ internal sealed record PublishedService(
             EndpointProperty.Url => Url(expression.Endpoint, portOf),
             EndpointProperty.Host => expression.Endpoint.Resource.Name,
             EndpointProperty.Port => portOf(expression.Endpoint).ToString(CultureInfo.InvariantCulture),
-            EndpointProperty.TargetPort => (expression.Endpoint.TargetPort ?? portOf(expression.Endpoint)).ToString(CultureInfo.InvariantCulture),
+            EndpointProperty.TargetPort => ContainerPortOf(expression.Endpoint).ToString(CultureInfo.InvariantCulture),
             EndpointProperty.Scheme => expression.Endpoint.Scheme,
             EndpointProperty.HostAndPort => $"{expression.Endpoint.Resource.Name}:{portOf(expression.Endpoint).ToString(CultureInfo.InvariantCulture)}",
             _ => throw CannotExpress(variable, expression.ValueExpression),

@@ -62,9 +62,11 @@ public sealed partial class KubernetesOutputTests(PublishedOutput published) : I
     }
 
     [Fact]
-    public void Generator_is_a_cluster_internal_service()
+    public void Generator_is_a_cluster_internal_h2c_service()
     {
-        Assert.Equal("ClusterIP", Assert.Single(published.Services, service => service.Metadata.Name == ServiceNames.Generator).Spec.Type);
+        var generator = Assert.Single(published.Services, service => service.Metadata.Name == ServiceNames.Generator);
+        Assert.Equal("ClusterIP", generator.Spec.Type);
+        Assert.Equal("kubernetes.io/h2c", Assert.Single(generator.Spec.Ports).AppProtocol);
     }
 
     [Fact]
