@@ -1,6 +1,4 @@
 using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
 using RandomDemo.AppHost.Endpoints;
 using RandomDemo.AppHost.Health;
 using RandomDemo.AppHost.Publishing;
@@ -11,7 +9,7 @@ namespace RandomDemo.Tests.Publishing;
 /// <summary>App models the publisher cannot express say so by name, before anything is written.</summary>
 public sealed class UnpublishableModelTests : IDisposable
 {
-    private readonly IDistributedApplicationBuilder _builder = DistributedApplication.CreateBuilder(["--operation", "publish"]);
+    private readonly IDistributedApplicationBuilder _builder = PublishModeModel.CreateBuilder();
     private readonly DirectoryInfo _output = Directory.CreateTempSubdirectory("randomdemo-publish-model-");
 
     public void Dispose() => _output.Delete(recursive: true);
@@ -52,12 +50,5 @@ public sealed class UnpublishableModelTests : IDisposable
         Assert.Empty(_output.EnumerateFileSystemInfos());
     }
 
-    private async Task<IReadOnlyList<PublishedService>> ReadAsync()
-    {
-        using var app = _builder.Build();
-        return await PublishedService.ReadAllAsync(
-            app.Services.GetRequiredService<DistributedApplicationModel>(),
-            app.Services.GetRequiredService<DistributedApplicationExecutionContext>(),
-            CancellationToken.None);
-    }
+    private Task<IReadOnlyList<PublishedService>> ReadAsync() => PublishModeModel.ReadAsync(_builder);
 }
