@@ -44,23 +44,12 @@ internal static class ComposeFile
 
     private static Dictionary<string, object> Service(PublishedService service)
     {
-        var environment = new Dictionary<string, object>();
-        foreach (var (variable, value) in service.Environment)
-        {
-            // Containers reach each other on container ports over the compose network.
-            environment[variable] = service.ResolveVariable(variable, value, PublishedService.ContainerPortOf);
-        }
-
-        foreach (var (variable, value) in PublishedDashboard.OtlpEnvironment(service.Name))
-        {
-            environment[variable] = value;
-        }
-
         var composeService = new Dictionary<string, object>
         {
             ["image"] = $"${{{service.ImageVariable}:-{service.DefaultImage}}}",
             ["restart"] = "unless-stopped",
-            ["environment"] = environment,
+            // Containers reach each other on container ports over the compose network.
+            ["environment"] = service.ResolveEnvironment(PublishedService.ContainerPortOf),
         };
         if (service.PublishedPort is int published)
         {

@@ -21,9 +21,8 @@ internal static class KubernetesManifests
         Directory.CreateDirectory(directory);
         foreach (var service in services)
         {
-            var environment = service.Environment
-                .Select(variable => new V1EnvVar { Name = variable.Key, Value = service.ResolveVariable(variable.Key, variable.Value, ServicePortOf) })
-                .Concat(PublishedDashboard.OtlpEnvironment(service.Name).Select(variable => new V1EnvVar { Name = variable.Key, Value = variable.Value }))
+            var environment = service.ResolveEnvironment(ServicePortOf)
+                .Select(variable => new V1EnvVar { Name = variable.Key, Value = variable.Value })
                 .ToList();
             var deployment = Deployment(
                 service.Name,

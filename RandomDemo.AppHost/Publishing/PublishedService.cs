@@ -82,7 +82,7 @@ internal sealed record PublishedService(
         var waitsFor = project.Annotations.OfType<WaitAnnotation>()
             .Select(wait => wait.WaitType == WaitType.WaitUntilHealthy
                 ? wait.Resource.Name
-                : throw new PublishException($"{project.Name} waits for {wait.Resource.Name} to {wait.WaitType}; compose and Kubernetes can only wait for it to be healthy."))
+                : throw new PublishException($"{project.Name} waits for {wait.Resource.Name} ({wait.WaitType}); the published output can only wait for a service to be healthy (WaitFor)."))
             .ToList();
 
         var assemblyName = Path.GetFileNameWithoutExtension(project.GetProjectMetadata().ProjectPath);
@@ -121,11 +121,23 @@ internal sealed record PublishedService(
     }
 
     /// <summary>
-    /// The value of an environment variable in the published output: endpoint references become
-    /// <c>scheme://service:port</c> with the port <paramref name="portOf"/> gives (containers reach each
-    /// other on container ports in compose, on Service ports in Kubernetes).
+    /// The service's environment in the published output, with what it needs to send telemetry to the
+    /// dashboard: endpoint references become <c>scheme://service:port</c> with the port
+    /// <paramref name="portOf"/> gives (containers reach each other on container ports in compose, on
+    /// Service ports in Kubernetes).
     /// </summary>
-    public string ResolveVariable(string variable, object value, Func<EndpointReference, int> portOf) => value switch
+    public Dictionary<string, string> ResolveEnvironment(Func<EndpointReference, int> portOf)
+    {
+        var resolved = Environment.ToDictionary(variable => variable.Key, variable => ResolveVariable(variable.Key, variable.Value, portOf));
+        foreach (var (variable, value) in PublishedDashboard.OtlpEnvironment(Name))
+        {
+            resolved[variable] = value;
+        }
+
+        return resolved;
+    }
+
+    private string ResolveVariable(string variable, object value, Func<EndpointReference, int> portOf) => value switch
     {
         string text => text,
         EndpointReference reference => Url(reference, portOf),
