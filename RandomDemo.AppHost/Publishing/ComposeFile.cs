@@ -35,11 +35,11 @@ internal static class ComposeFile
 
         // Quoted where YAML would read a string as something else ("true", "50051").
         var serializer = new SerializerBuilder().WithQuotingNecessaryStrings().Build();
-        File.WriteAllText(Path.Combine(directory, FileName), serializer.Serialize(compose));
+        File.WriteAllText(Path.Combine(directory, FileName), PublishOutput.GeneratedHeader + serializer.Serialize(compose));
 
         var variables = services.Select(service => $"{service.ImageVariable}={service.DefaultImage}")
             .Append($"{PublishedDashboard.ImageVariable}={PublishedDashboard.DefaultImage}");
-        File.WriteAllLines(Path.Combine(directory, EnvironmentFileName), variables);
+        File.WriteAllText(Path.Combine(directory, EnvironmentFileName), PublishOutput.GeneratedHeader + string.Join('\n', variables) + '\n');
     }
 
     private static Dictionary<string, object> Service(PublishedService service)

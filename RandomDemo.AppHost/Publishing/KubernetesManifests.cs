@@ -142,5 +142,5 @@ internal static class KubernetesManifests
     };
 
     private static void WriteManifest(string directory, string name, V1Deployment deployment, V1Service service) =>
-        File.WriteAllText(Path.Combine(directory, $"{name}.yaml"), KubernetesYaml.SerializeAll([deployment, service]));
+        File.WriteAllText(Path.Combine(directory, $"{name}.yaml"), PublishOutput.GeneratedHeader + KubernetesYaml.SerializeAll([deployment, service]));
 }

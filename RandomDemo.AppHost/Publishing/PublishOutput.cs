@@ -9,6 +9,9 @@ internal static class PublishOutput
 {
     public const string KubernetesDirectory = "k8s";
 
+    /// <summary>First line of every file written, so that an edit goes to the AppHost instead.</summary>
+    public const string GeneratedHeader = "# Written by `aspire publish` from the RandomDemo AppHost's app model: change the AppHost and publish again.\n";
+
     private static readonly string[] OwnEntries = [ComposeFile.FileName, ComposeFile.EnvironmentFileName, KubernetesDirectory];
 
     public static void Write(string outputDirectory, Action<string> writeInto)

@@ -34,6 +34,7 @@ public sealed class PublishedOutput : IAsyncLifetime
         Compose = (YamlMappingNode)stream.Documents.Single().RootNode;
         ComposeServices = (YamlMappingNode)Compose.Children["services"];
         EnvironmentFile = (await File.ReadAllLinesAsync(Path.Combine(Directory, ".env")))
+            .Where(line => !line.StartsWith('#'))
             .Select(line => line.Split('=', 2))
             .ToDictionary(pair => pair[0], pair => pair[1]);
 
