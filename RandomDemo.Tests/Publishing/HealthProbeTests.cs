@@ -30,6 +30,22 @@ public sealed class HealthProbeTests(GeneratorFixture generator) : IClassFixture
         Assert.Equal(1, probe.ExitCode);
     }
 
+    [Fact]
+    public async Task A_generator_told_its_port_by_HTTP_PORTS_as_in_a_container_passes_its_grpc_probe()
+    {
+        // The published environment sets HTTP_PORTS (all interfaces), not ASPNETCORE_URLS.
+        var port = ServiceProcess.FreePort();
+        await using var containerLike = await ServiceProcess.StartAsync(
+            "RandomDemo.Generator",
+            environment: new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = null, ["HTTP_PORTS"] = port.ToString() },
+            port: port);
+
+        var probe = await Probe(HealthProbe.Grpc, $"http://localhost:{port}");
+
+        Assert.True(probe.ExitCode == 0, probe.Output);
+        Assert.Contains(containerLike.Output, line => line.Contains($"Now listening on: http://[::]:{port}"));
+    }
+
     private static Task<FinishedProcess> Probe(string kind, string url) =>
         FinishedProcess.RunAsync("dotnet", ServiceProcess.BuildOutput("RandomDemo.Generator"), HealthProbe.Flag, kind, url);
 }
