@@ -46,7 +46,7 @@ internal static class ComposeFile
     {
         var composeService = new Dictionary<string, object>
         {
-            ["image"] = $"${{{service.ImageVariable}:-{service.DefaultImage}}}",
+            ["image"] = ImageReference(service.ImageVariable, service.DefaultImage),
             ["restart"] = "unless-stopped",
             // Containers reach each other on container ports over the compose network.
             ["environment"] = service.ResolveEnvironment(PublishedService.ContainerPortOf),
@@ -81,13 +81,16 @@ internal static class ComposeFile
 
     private static Dictionary<string, object> Dashboard() => new()
     {
-        ["image"] = $"${{{PublishedDashboard.ImageVariable}:-{PublishedDashboard.DefaultImage}}}",
+        ["image"] = ImageReference(PublishedDashboard.ImageVariable, PublishedDashboard.DefaultImage),
         ["restart"] = "unless-stopped",
         ["environment"] = PublishedDashboard.Environment,
         ["ports"] = new[] { PortMapping(ServicePorts.DashboardUi, ServicePorts.DashboardUi) },
         ["expose"] = new[] { ServicePorts.DashboardOtlp.ToString(CultureInfo.InvariantCulture) },
         ["networks"] = new[] { Network },
     };
+
+    /// <summary>The image from the environment or <c>.env</c>, else its default (also without a <c>.env</c>).</summary>
+    private static string ImageReference(string variable, string defaultImage) => $"${{{variable}:-{defaultImage}}}";
 
     /// <summary>The long syntax: the short "8081:8080" is a number to some YAML 1.1 readers ("22:22" is 1342).</summary>
     private static Dictionary<string, object> PortMapping(int published, int container) => new()
