@@ -1,17 +1,19 @@
 using RandomDemo.AppHost.Endpoints;
 using RandomDemo.AppHost.Health;
 using RandomDemo.AppHost.Lifecycle;
+using RandomDemo.AppHost.Publishing;
 using RandomDemo.Contracts;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
 #pragma warning disable ASPIRECERTIFICATES001 // Experimental; every endpoint here is plain http.
 
-// What Aspire lacks, added on its own extension points (Lifecycle/, Endpoints/, Health/).
+// What Aspire lacks, added on its own extension points (Lifecycle/, Endpoints/, Health/, Publishing/).
 builder.ReportStartupErrorsInOneLine();
 builder.AddPortConflictCheck();
 builder.AddPromptShutdown();
 builder.AddCrashRestarts();
+builder.AddComposeAndKubernetesPublishing();
 
 var generator = builder.AddProject<Projects.RandomDemo_Generator>(ServiceNames.Generator)
     .WithServiceEndpoint(ServicePorts.Generator)
@@ -20,10 +22,10 @@ var generator = builder.AddProject<Projects.RandomDemo_Generator>(ServiceNames.G
     .WithGrpcHealthCheck();
 
 builder.AddProject<Projects.RandomDemo_Gateway>(ServiceNames.Gateway)
-    .WithServiceEndpoint(ServicePorts.Gateway)
+    .WithServiceEndpoint(ServicePorts.Gateway, containerPort: ServicePorts.GatewayContainer)
     .WithoutHttpsCertificate()
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health")
+    .WithHttpHealthEndpoints()
     .WithReference(generator)
     .WaitFor(generator)
     .WithUrlForEndpoint("http", _ => new() { Url = "/scalar", DisplayText = "API reference (Scalar)" })
@@ -34,7 +36,7 @@ builder.AddProject<Projects.RandomDemo_Streaming>(ServiceNames.Streaming)
     .WithoutHttpsCertificate()
     .WithExternalHttpEndpoints()
     .WithStreamingStateFile()
-    .WithHttpHealthCheck("/health")
+    .WithHttpHealthEndpoints()
     .WithReference(generator)
     .WaitFor(generator)
     .WithUrlForEndpoint("http", _ => new() { Url = "/stream", DisplayText = "Event stream (/stream)" })

@@ -2,6 +2,8 @@ using RandomDemo.Contracts;
 using RandomDemo.Gateway.Apis;
 using RandomDemo.Gateway.Extensions;
 
+HealthProbe.ExitIfRequested(args);
+
 var builder = ServiceApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();

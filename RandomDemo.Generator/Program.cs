@@ -2,6 +2,8 @@ using RandomDemo.Contracts;
 using RandomDemo.Generator.Extensions;
 using RandomDemo.Generator.Services;
 
+HealthProbe.ExitIfRequested(args);
+
 var builder = ServiceApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();

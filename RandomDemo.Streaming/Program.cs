@@ -2,6 +2,8 @@ using RandomDemo.Contracts;
 using RandomDemo.Streaming.Apis;
 using RandomDemo.Streaming.Extensions;
 
+HealthProbe.ExitIfRequested(args);
+
 var builder = ServiceApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();

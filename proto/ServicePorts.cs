@@ -12,4 +12,10 @@ public static class ServicePorts
 
     /// <summary>The port the gateway listens on inside a container (published as <see cref="Gateway"/>).</summary>
     public const int GatewayContainer = 8080;
+
+    /// <summary>The Aspire dashboard's web UI (the AppHost's launch profile; the dashboard container's default).</summary>
+    public const int DashboardUi = 18888;
+
+    /// <summary>The Aspire dashboard's OTLP/gRPC receiver.</summary>
+    public const int DashboardOtlp = 18889;
 }

@@ -10,6 +10,7 @@ fi
 # command -> Debian package
 declare -A wanted=(
   [chromium]=chromium
+  [docker-compose]=docker-compose
 )
 missing=()
 for command in "${!wanted[@]}"; do
@@ -26,3 +27,10 @@ fi
 
 # The Aspire CLI (aspire run), pinned in dotnet-tools.json.
 dotnet tool restore >/dev/null
+
+# The offline Kubernetes schema validator of the publishing tests (npm packages pinned in its package-lock.json).
+validator=RandomDemo.Tests/Publishing/KubernetesValidator
+if [[ ! -d "$validator/node_modules" ]]; then
+  command -v npm >/dev/null || { echo "install-prerequisites: node and npm are required (the Kubernetes manifest validator)" >&2; exit 1; }
+  npm ci --prefix "$validator" --no-audit --no-fund --loglevel=error >/dev/null
+fi

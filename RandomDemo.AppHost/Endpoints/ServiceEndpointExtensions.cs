@@ -9,6 +9,8 @@ namespace RandomDemo.AppHost.Endpoints;
 /// <summary>
 /// The one HTTP endpoint each service has: its documented port unless <c>Ports:{resource}</c> says
 /// otherwise, served by the process itself unless <c>AppHost:ProxiedEndpoints</c> puts DCP's proxy in front.
+/// When publishing, the port is the one a container engine publishes and the endpoint's target port
+/// the one the service listens on inside its container.
 /// </summary>
 public static class ServiceEndpointExtensions
 {
@@ -24,8 +26,14 @@ public static class ServiceEndpointExtensions
     /// <summary>Set by Aspire's testing builder (and isolated <c>aspire run</c>) to move every fixed port to a free one.</summary>
     private const string RandomizePortsKey = "DcpPublisher:RandomizePorts";
 
-    public static IResourceBuilder<ProjectResource> WithServiceEndpoint(this IResourceBuilder<ProjectResource> builder, int defaultPort)
+    public static IResourceBuilder<ProjectResource> WithServiceEndpoint(this IResourceBuilder<ProjectResource> builder, int defaultPort, int? containerPort = null)
     {
+        if (builder.ApplicationBuilder.ExecutionContext.IsPublishMode)
+        {
+            // Aspire turns the target port into the project's HTTP_PORTS, so the container listens on it.
+            return builder.WithHttpEndpoint(port: ConfiguredPort(builder.ApplicationBuilder.Configuration, builder.Resource.Name) ?? defaultPort, targetPort: containerPort ?? defaultPort);
+        }
+
         var configuration = builder.ApplicationBuilder.Configuration;
         var proxied = configuration.GetValue(ProxiedEndpointsKey, false);
         var port = ConfiguredPort(configuration, builder.Resource.Name) ?? defaultPort;

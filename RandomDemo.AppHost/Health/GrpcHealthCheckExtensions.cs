@@ -25,7 +25,7 @@ public static class GrpcHealthCheckExtensions
         var key = $"{builder.Resource.Name}_{endpointName}_grpc_health";
         builder.ApplicationBuilder.Services.AddHealthChecks()
             .Add(new HealthCheckRegistration(key, _ => new GrpcHealthCheck(endpoint), failureStatus: HealthStatus.Unhealthy, tags: null));
-        return builder.WithHealthCheck(key);
+        return builder.WithHealthCheck(key).WithAnnotation(new GrpcHealthProbeAnnotation(endpoint));
     }
 
     private sealed class GrpcHealthCheck(EndpointReference endpoint) : IHealthCheck

@@ -13,6 +13,13 @@ public static class StateDirectoryExtensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithStreamingStateFile(this IResourceBuilder<ProjectResource> builder)
     {
+        if (builder.ApplicationBuilder.ExecutionContext.IsPublishMode)
+        {
+            // A host path means nothing in a container, which has no volume for it: a published
+            // streaming service starts with an empty replay buffer.
+            return builder;
+        }
+
         var directory = builder.ApplicationBuilder.Configuration[StateDirectoryKey]
             ?? Path.Combine(builder.ApplicationBuilder.AppHostDirectory, ".state");
         return builder.WithEnvironment("Streaming__StateFile", Path.GetFullPath(Path.Combine(directory, $"{builder.Resource.Name}.json")));

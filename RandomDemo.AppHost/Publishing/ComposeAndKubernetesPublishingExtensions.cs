@@ -1,0 +1,50 @@
+using Aspire.Hosting.Pipelines;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace RandomDemo.AppHost.Publishing;
+
+public static class ComposeAndKubernetesPublishingExtensions
+{
+    private const string StepName = "publish-compose-and-kubernetes";
+
+    /// <summary>
+    /// Makes <c>aspire publish -o DIR</c> (or <c>--operation publish --step publish --output-path DIR</c>)
+    /// write <c>docker-compose.yaml</c>, <c>.env</c> and <c>k8s/*.yaml</c> from the app model.
+    /// Aspire's own compose and Kubernetes publishers are not served here, and its compose output has
+    /// no healthchecks and no <c>service_healthy</c> ordering (shared ASPIRE-FACTS, "Compose publishing").
+    /// </summary>
+    public static IDistributedApplicationBuilder AddComposeAndKubernetesPublishing(this IDistributedApplicationBuilder builder)
+    {
+#pragma warning disable ASPIREPIPELINES001, ASPIREPIPELINES004 // Experimental; Aspire's only publishing extension point.
+        builder.Pipeline.AddStep(StepName, PublishAsync, dependsOn: WellKnownPipelineSteps.PublishPrereq, requiredBy: WellKnownPipelineSteps.Publish);
+        return builder;
+    }
+
+    private static async Task PublishAsync(PipelineStepContext context)
+    {
+        var outputDirectory = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
+        try
+        {
+            var services = await PublishedService.ReadAllAsync(context.Model, context.ExecutionContext, context.CancellationToken);
+            PublishOutput.Write(outputDirectory, staging =>
+            {
+                ComposeFile.Write(staging, services);
+                KubernetesManifests.Write(Path.Combine(staging, PublishOutput.KubernetesDirectory), services);
+            });
+        }
+        catch (PublishException e)
+        {
+            // Failed with the message alone: a thrown exception would be logged three times with
+            // Aspire's stack traces, and `dotnet run` would still exit 0.
+            context.Logger.LogError("{Message}", e.Message);
+            await context.ReportingStep.FailAsync(e.Message, context.CancellationToken);
+            Environment.ExitCode = PublishException.ExitCode;
+            return;
+        }
+#pragma warning restore ASPIREPIPELINES001, ASPIREPIPELINES004
+
+        context.Logger.LogInformation("Wrote {ComposeFile}, {EnvironmentFile} and {KubernetesDirectory}/ to {OutputDirectory}",
+            ComposeFile.FileName, ComposeFile.EnvironmentFileName, PublishOutput.KubernetesDirectory, outputDirectory);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using RandomDemo.Contracts;
+using YamlDotNet.Serialization;
+
+namespace RandomDemo.AppHost.Publishing;
+
+/// <summary>
+/// <c>docker-compose.yaml</c> and its <c>.env</c>: one network, each service on its container port
+/// (external ones published), service discovery pointed at service names, OTLP at the dashboard,
+/// a healthcheck per service and <c>depends_on: service_healthy</c> for every <c>WaitFor</c>.
+/// Written for docker-compose 1.29 as well as <c>docker compose</c> v2: no top-level <c>name</c>,
+/// no <c>start_interval</c>, no <c>depends_on.required</c>.
+/// </summary>
+internal static class ComposeFile
+{
+    public const string FileName = "docker-compose.yaml";
+    public const string EnvironmentFileName = ".env";
+
+    private const string Network = "randomdemo";
+
+    public static void Write(string directory, IReadOnlyList<PublishedService> services)
+    {
+        var composeServices = new Dictionary<string, object>();
+        foreach (var service in services)
+        {
+            composeServices[service.Name] = Service(service);
+        }
+
+        composeServices[PublishedDashboard.Name] = Dashboard();
+        var compose = new Dictionary<string, object>
+        {
+            ["services"] = composeServices,
+            ["networks"] = new Dictionary<string, object> { [Network] = new Dictionary<string, object> { ["driver"] = "bridge" } },
+        };
+
+        // Quoted where YAML would read a string as something else ("true", "50051").
+        var serializer = new SerializerBuilder().WithQuotingNecessaryStrings().Build();
+        File.WriteAllText(Path.Combine(directory, FileName), PublishOutput.GeneratedHeader + serializer.Serialize(compose));
+
+        var variables = services.Select(service => $"{service.ImageVariable}={service.DefaultImage}")
+            .Append($"{PublishedDashboard.ImageVariable}={PublishedDashboard.DefaultImage}");
+        File.WriteAllText(Path.Combine(directory, EnvironmentFileName), PublishOutput.GeneratedHeader + string.Join('\n', variables) + '\n');
+    }
+
+    private static Dictionary<string, object> Service(PublishedService service)
+    {
+        var composeService = new Dictionary<string, object>
+        {
+            ["image"] = ImageReference(service.ImageVariable, service.DefaultImage),
+            ["restart"] = "unless-stopped",
+            // Containers reach each other on container ports over the compose network.
+            ["environment"] = service.ResolveEnvironment(PublishedService.ContainerPortOf),
+        };
+        if (service.PublishedPort is int published)
+        {
+            composeService["ports"] = new[] { PortMapping(published, service.ContainerPort) };
+        }
+        else
+        {
+            composeService["expose"] = new[] { service.ContainerPort.ToString(CultureInfo.InvariantCulture) };
+        }
+
+        composeService["healthcheck"] = new Dictionary<string, object>
+        {
+            // The images have no curl or grpc_health_probe: the service binary probes itself (RandomDemo.Contracts.HealthProbe).
+            ["test"] = HealthProbeCommand(service),
+            ["interval"] = "5s",
+            ["timeout"] = "3s",
+            ["retries"] = 12,
+            ["start_period"] = "10s",
+        };
+        if (service.WaitsFor.Count > 0)
+        {
+            composeService["depends_on"] = service.WaitsFor.ToDictionary(
+                name => name, object (_) => new Dictionary<string, object> { ["condition"] = "service_healthy" });
+        }
+
+        composeService["networks"] = new[] { Network };
+        return composeService;
+    }
+
+    private static Dictionary<string, object> Dashboard() => new()
+    {
+        ["image"] = ImageReference(PublishedDashboard.ImageVariable, PublishedDashboard.DefaultImage),
+        ["restart"] = "unless-stopped",
+        ["environment"] = PublishedDashboard.Environment,
+        ["ports"] = new[] { PortMapping(ServicePorts.DashboardUi, ServicePorts.DashboardUi) },
+        ["expose"] = new[] { ServicePorts.DashboardOtlp.ToString(CultureInfo.InvariantCulture) },
+        ["networks"] = new[] { Network },
+    };
+
+    /// <summary>The image from the environment or <c>.env</c>, else its default (also without a <c>.env</c>).</summary>
+    private static string ImageReference(string variable, string defaultImage) => $"${{{variable}:-{defaultImage}}}";
+
+    /// <summary>The long syntax: the short "8081:8080" is a number to some YAML 1.1 readers ("22:22" is 1342).</summary>
+    private static Dictionary<string, object> PortMapping(int published, int container) => new()
+    {
+        ["target"] = container,
+        ["published"] = published,
+        ["protocol"] = "tcp",
+    };
+
+    /// <summary>The service's own executable in health-probe mode (<see cref="HealthProbe"/>), which asks it over the network as any client would.</summary>
+    private static string[] HealthProbeCommand(PublishedService service) => service.Readiness switch
+    {
+        HttpHealthProbe http => ["CMD", service.ExecutablePath, HealthProbe.Flag, HealthProbe.Http, $"http://localhost:{http.Port.ToString(CultureInfo.InvariantCulture)}{http.Path}"],
+        GrpcHealthProbe grpc => ["CMD", service.ExecutablePath, HealthProbe.Flag, HealthProbe.Grpc, $"http://localhost:{grpc.Port.ToString(CultureInfo.InvariantCulture)}"],
+        _ => throw new PublishException($"{service.Name}'s health probe {service.Readiness} has no compose healthcheck."),
+    };
+}

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using RandomDemo.Tests.Infrastructure;
+
+namespace RandomDemo.Tests.Publishing;
+
+/// <summary>A command run to its end from the repository root: its exit code and everything it printed.</summary>
+public sealed record FinishedProcess(int ExitCode, string Output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>The built AppHost with <c>--operation publish --step publish --output-path</c>.</summary>
+    public static Task<FinishedProcess> PublishWithAppHostAsync(string outputPath) =>
+        RunAsync(["dotnet", ServiceProcess.BuildOutput("RandomDemo.AppHost"), "--operation", "publish", "--step", "publish", "--output-path", outputPath]);
+
+    /// <summary><c>aspire publish -o</c> with the CLI of the repository's tool manifest.</summary>
+    public static Task<FinishedProcess> PublishWithAspireCliAsync(string outputPath) =>
+        RunAsync(["dotnet", "tool", "run", "aspire", "publish", "--non-interactive", "--nologo", "--no-build", "--apphost", "RandomDemo.AppHost", "-o", outputPath]);
+
+    public static async Task<FinishedProcess> RunAsync(params string[] command)
+    {
+        var startInfo = new ProcessStartInfo(command[0])
+        {
+            WorkingDirectory = ServiceProcess.RepositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in command[1..])
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(startInfo)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{string.Join(' ', command)} did not finish within {Timeout}");
+        }
+
+        return new FinishedProcess(process.ExitCode, await output + await error);
+    }
+}

@@ -1,0 +1,51 @@
+using RandomDemo.Contracts;
+using RandomDemo.Tests.Infrastructure;
+
+namespace RandomDemo.Tests.Publishing;
+
+/// <summary>The services' health-probe mode that the published compose healthchecks run.</summary>
+public sealed class HealthProbeTests(GeneratorFixture generator) : IClassFixture<GeneratorFixture>
+{
+    [Fact]
+    public async Task Grpc_probe_of_a_serving_generator_exits_0()
+    {
+        var probe = await Probe(HealthProbe.Grpc, generator.Process.BaseAddress.ToString());
+        Assert.True(probe.ExitCode == 0, probe.Output);
+    }
+
+    [Theory]
+    [InlineData(HealthProbe.Grpc)]
+    [InlineData(HealthProbe.Http)]
+    public async Task Probe_of_a_port_nothing_listens_on_exits_1(string kind)
+    {
+        var probe = await Probe(kind, $"http://127.0.0.1:{ServiceProcess.FreePort()}/health");
+        Assert.Equal(1, probe.ExitCode);
+    }
+
+    [Fact]
+    public async Task Http_probe_of_the_h2c_only_generator_exits_1()
+    {
+        // The generator answers HTTP/1.1 with 400: why its healthcheck must speak gRPC.
+        var probe = await Probe(HealthProbe.Http, new Uri(generator.Process.BaseAddress, "/health").ToString());
+        Assert.Equal(1, probe.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_generator_told_its_port_by_HTTP_PORTS_as_in_a_container_passes_its_grpc_probe()
+    {
+        // The published environment sets HTTP_PORTS (all interfaces), not ASPNETCORE_URLS.
+        var port = ServiceProcess.FreePort();
+        await using var containerLike = await ServiceProcess.StartAsync(
+            "RandomDemo.Generator",
+            environment: new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = null, ["HTTP_PORTS"] = port.ToString() },
+            port: port);
+
+        var probe = await Probe(HealthProbe.Grpc, $"http://localhost:{port}");
+
+        Assert.True(probe.ExitCode == 0, probe.Output);
+        Assert.Contains(containerLike.Output, line => line.Contains($"Now listening on: http://[::]:{port}"));
+    }
+
+    private static Task<FinishedProcess> Probe(string kind, string url) =>
+        FinishedProcess.RunAsync("dotnet", ServiceProcess.BuildOutput("RandomDemo.Generator"), HealthProbe.Flag, kind, url);
+}

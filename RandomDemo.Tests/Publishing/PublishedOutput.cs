@@ -1,0 +1,64 @@
+using k8s;
+using k8s.Models;
+using YamlDotNet.RepresentationModel;
+
+namespace RandomDemo.Tests.Publishing;
+
+/// <summary>One publish of the real app model into a temporary directory, parsed, shared by a test class.</summary>
+public sealed class PublishedOutput : IAsyncLifetime
+{
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("randomdemo-publish-").FullName;
+
+    public string ComposeFile => Path.Combine(Directory, "docker-compose.yaml");
+
+    public string KubernetesDirectory => Path.Combine(Directory, "k8s");
+
+    /// <summary>The compose file's <c>services</c>, by name.</summary>
+    public YamlMappingNode ComposeServices { get; private set; } = null!;
+
+    public YamlMappingNode Compose { get; private set; } = null!;
+
+    public IReadOnlyDictionary<string, string> EnvironmentFile { get; private set; } = null!;
+
+    public IReadOnlyList<V1Deployment> Deployments { get; private set; } = null!;
+
+    public IReadOnlyList<V1Service> Services { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var publish = await FinishedProcess.PublishWithAppHostAsync(Directory);
+        Assert.True(publish.ExitCode == 0, $"publish exited {publish.ExitCode}:\n{publish.Output}");
+
+        var stream = new YamlStream();
+        stream.Load(new StringReader(await File.ReadAllTextAsync(ComposeFile)));
+        Compose = (YamlMappingNode)stream.Documents.Single().RootNode;
+        ComposeServices = (YamlMappingNode)Compose.Children["services"];
+        EnvironmentFile = (await File.ReadAllLinesAsync(Path.Combine(Directory, ".env")))
+            .Where(line => !line.StartsWith('#'))
+            .Select(line => line.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair[1]);
+
+        var objects = new List<object>();
+        foreach (var file in System.IO.Directory.EnumerateFiles(KubernetesDirectory, "*.yaml"))
+        {
+            objects.AddRange(KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(file)));
+        }
+
+        Deployments = [.. objects.OfType<V1Deployment>()];
+        Services = [.. objects.OfType<V1Service>()];
+    }
+
+    public Task DisposeAsync()
+    {
+        System.IO.Directory.Delete(Directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    public YamlMappingNode ComposeService(string name) => (YamlMappingNode)ComposeServices.Children[name];
+
+    public static IReadOnlyDictionary<string, string> Mapping(YamlNode node) =>
+        ((YamlMappingNode)node).Children.ToDictionary(pair => ((YamlScalarNode)pair.Key).Value!, pair => ((YamlScalarNode)pair.Value).Value!);
+
+    public static IReadOnlyList<string> Sequence(YamlNode node) =>
+        [.. ((YamlSequenceNode)node).Children.Select(item => ((YamlScalarNode)item).Value!)];
+}
