@@ -28,22 +28,18 @@ public static class ServiceEndpointExtensions
 
     public static IResourceBuilder<ProjectResource> WithServiceEndpoint(this IResourceBuilder<ProjectResource> builder, int defaultPort, int? containerPort = null)
     {
+        var configuration = builder.ApplicationBuilder.Configuration;
+        var requestedPort = ConfiguredPort(configuration, builder.Resource.Name);
         if (builder.ApplicationBuilder.ExecutionContext.IsPublishMode)
         {
             // Aspire turns the target port into the project's HTTP_PORTS, so the container listens on it.
-            return builder.WithHttpEndpoint(port: ConfiguredPort(builder.ApplicationBuilder.Configuration, builder.Resource.Name) ?? defaultPort, targetPort: containerPort ?? defaultPort);
+            return builder.WithHttpEndpoint(port: requestedPort ?? defaultPort, targetPort: containerPort ?? defaultPort);
         }
 
-        var configuration = builder.ApplicationBuilder.Configuration;
         var proxied = configuration.GetValue(ProxiedEndpointsKey, false);
-        var port = ConfiguredPort(configuration, builder.Resource.Name) ?? defaultPort;
-        if (!proxied && ArePortsRandomized(configuration) && ConfiguredPort(configuration, builder.Resource.Name) is null)
-        {
-            // DCP randomizes only proxied ports; a process serving its own port gets a free one here,
-            // unless a port was asked for by name.
-            port = FreeLoopbackPort();
-        }
-
+        // DCP randomizes only proxied ports; a process serving its own port gets a free one here,
+        // unless a port was asked for by name.
+        var port = requestedPort ?? (!proxied && ArePortsRandomized(configuration) ? FreeLoopbackPort() : defaultPort);
         return builder.WithHttpEndpoint(port: port, isProxied: proxied);
     }
 

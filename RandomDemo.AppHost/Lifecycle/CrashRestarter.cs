@@ -109,6 +109,7 @@ internal sealed partial class CrashRestarter(
     /// <summary>One resource's crash history: the last crash handled and how many came in a row.</summary>
     private sealed class Crashes
     {
+        private readonly Lock _lock = new();
         private DateTime? _lastStop;
         private int _inARow;
         private int _total;
@@ -119,7 +120,7 @@ internal sealed partial class CrashRestarter(
         {
             get
             {
-                lock (this)
+                lock (_lock)
                 {
                     return _total;
                 }
@@ -128,7 +129,7 @@ internal sealed partial class CrashRestarter(
 
         public PlannedRestart? Record(CustomResourceSnapshot snapshot, CrashRestartOptions options)
         {
-            lock (this)
+            lock (_lock)
             {
                 if (_restartPending || (snapshot.StopTimeStamp is not null && _lastStop == snapshot.StopTimeStamp))
                 {
@@ -147,7 +148,7 @@ internal sealed partial class CrashRestarter(
 
         public void RestartDone()
         {
-            lock (this)
+            lock (_lock)
             {
                 _restartPending = false;
             }

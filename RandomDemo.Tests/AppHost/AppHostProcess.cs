@@ -19,6 +19,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly ITestOutputHelper _output;
+    private Dictionary<int, long?> _lastSeenDescendants = [];
 
     private AppHostProcess(Process process, ITestOutputHelper output, IReadOnlyDictionary<string, int> ports, string stateDirectory)
     {
@@ -43,16 +44,28 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     /// <paramref name="arguments"/> come after those, so they can override them (e.g. a port that is in use).
     /// </summary>
     public static AppHostProcess Start(ITestOutputHelper output, params string[] arguments) =>
-        Start(output, ["dotnet", ServiceProcess.BuildOutput("RandomDemo.AppHost")], arguments);
+        Start(output, ["dotnet", ServiceProcess.BuildOutput("RandomDemo.AppHost")], arguments, home: null);
+
+    /// <summary>
+    /// <see cref="Start(ITestOutputHelper, string[])"/> with <paramref name="home"/> as the home directory,
+    /// where the Aspire CLI and the AppHost keep their state (development certificate, backchannel sockets).
+    /// </summary>
+    public static AppHostProcess StartIn(ITestOutputHelper output, string home) =>
+        Start(output, ["dotnet", ServiceProcess.BuildOutput("RandomDemo.AppHost")], [], home);
 
     /// <summary>
     /// Starts the app with the Aspire CLI (<c>aspire run</c>, from the repository's tool manifest) in
     /// isolated mode, which gives the dashboard free ports; the services get the free ports by name.
     /// </summary>
-    public static AppHostProcess StartWithAspireCli(ITestOutputHelper output) =>
-        Start(output, ["dotnet", "tool", "run", "aspire", "run", "--isolated", "--non-interactive", "--nologo", "--no-build", "--apphost", "RandomDemo.AppHost", "--"], []);
+    /// <remarks>
+    /// <c>aspire run</c> stops any other running instance of the same AppHost it finds through the
+    /// sockets under <c>~/.aspire</c>, the tests' own apps included; in a home of its own (<paramref name="home"/>)
+    /// it finds none. NuGet's package folder and the .NET CLI's home stay the user's, where the CLI tool is restored.
+    /// </remarks>
+    public static AppHostProcess StartWithAspireCli(ITestOutputHelper output, string home) =>
+        Start(output, ["dotnet", "tool", "run", "aspire", "run", "--isolated", "--non-interactive", "--nologo", "--no-build", "--apphost", "RandomDemo.AppHost", "--"], [], home);
 
-    private static AppHostProcess Start(ITestOutputHelper output, string[] launcher, string[] arguments)
+    private static AppHostProcess Start(ITestOutputHelper output, string[] launcher, string[] arguments, string? home)
     {
         var ports = new[] { "generator", "gateway", "streaming", "dashboard", "otlp", "resource-service" }
             .ToDictionary(name => name, _ => ServiceProcess.FreePort());
@@ -82,6 +95,14 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         }
 
         // What the AppHost's http launch profile sets, on free ports.
+        if (home is not null)
+        {
+            var userHome = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            startInfo.Environment["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(userHome, ".nuget", "packages");
+            startInfo.Environment["DOTNET_CLI_HOME"] = Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") ?? userHome;
+            startInfo.Environment["HOME"] = home;
+        }
+
         startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Development";
         startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
@@ -120,6 +141,13 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<int> Descendants()
     {
+        // Once the AppHost has exited its pid may be reused (pid_max is 32,768 here): the last tree
+        // seen while it ran is all that can still be ours.
+        if (_process.HasExited)
+        {
+            return [.. _lastSeenDescendants.Keys];
+        }
+
         var parents = new Dictionary<int, int>();
         var apiServers = new Dictionary<int, int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
@@ -144,6 +172,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
             }
         }
 
+        _lastSeenDescendants = found.ToDictionary(pid => pid, StartTimeOf);
         return found;
     }
 
@@ -194,13 +223,15 @@ public sealed partial class AppHostProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Only processes seen as the app's while it ran, and still the same processes (same start time):
+        // a pid found later, or reused since, may belong to someone else.
         var leftOver = Descendants();
         if (!_process.HasExited)
         {
             ProcessSignals.Send(-ProcessId, UnixSignal.SIGKILL);
         }
 
-        foreach (var pid in leftOver.Where(ProcessSignals.IsAlive))
+        foreach (var pid in leftOver.Where(pid => ProcessSignals.IsAlive(pid) && StartTimeOf(pid) == _lastSeenDescendants.GetValueOrDefault(pid)))
         {
             try
             {
@@ -235,6 +266,20 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>When the process started (clock ticks after boot, /proc/PID/stat field 22): with the pid, its identity.</summary>
+    private static long? StartTimeOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
         }
         catch (IOException)
         {

@@ -6,6 +6,9 @@ using Xunit.Abstractions;
 namespace RandomDemo.Tests.AppHost;
 
 /// <summary>The AppHost as the user runs it: a process with arguments, signals and an exit code.</summary>
+// In the AppHost collection: apps of the AppHost (each with its own DCP) run one at a time, never
+// beside the shared app, which an overlapping start or shutdown was seen to disturb on this machine.
+[Collection(AppHostCollection.Name)]
 public sealed class AppHostProcessTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
@@ -95,20 +98,28 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task Aspire_run_starts_the_app_and_dotnet_run_works_after_it()
     {
-        await using (var aspireRun = AppHostProcess.StartWithAspireCli(output))
+        var home = Directory.CreateTempSubdirectory("randomdemo-home-").FullName;
+        try
         {
-            await aspireRun.WaitUntilServingAsync(StartTimeout);
-            Assert.Contains(aspireRun.ServiceProcesses().Keys, name => name == "RandomDemo.Gateway");
+            await using (var aspireRun = AppHostProcess.StartWithAspireCli(output, home))
+            {
+                await aspireRun.WaitUntilServingAsync(StartTimeout);
+                Assert.Contains(aspireRun.ServiceProcesses().Keys, name => name == "RandomDemo.Gateway");
 
-            aspireRun.PressCtrlC();
+                aspireRun.PressCtrlC();
 
-            Assert.Equal(0, await aspireRun.WaitForExitAsync(AppHostProcess.ExitTimeout));
+                Assert.Equal(0, await aspireRun.WaitForExitAsync(AppHostProcess.ExitTimeout));
+            }
+
+            // Whatever the CLI left in that home (its settings, a development certificate it made) does not stop the AppHost.
+            await using var appHost = AppHostProcess.StartIn(output, home);
+            await appHost.WaitUntilServingAsync(StartTimeout);
+            appHost.PressCtrlC();
+            Assert.Equal(0, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
         }
-
-        // Whatever the CLI left behind (its settings file, a development certificate it made) does not stop the AppHost.
-        await using var appHost = AppHostProcess.Start(output);
-        await appHost.WaitUntilServingAsync(StartTimeout);
-        appHost.PressCtrlC();
-        Assert.Equal(0, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
     }
 }

@@ -13,6 +13,9 @@ namespace RandomDemo.Tests.AppHost;
 /// extra health check the test controls, the gateway and streaming service do not start; they
 /// start once it turns healthy. Without WaitFor they would start as soon as they could.
 /// </summary>
+// In the AppHost collection: apps of the AppHost (each with its own DCP) run one at a time, never
+// beside the shared app, which an overlapping start or shutdown was seen to disturb on this machine.
+[Collection(AppHostCollection.Name)]
 public sealed class WaitForTests(ITestOutputHelper output)
 {
     /// <summary>How long the dependents must stay waiting while the generator runs unhealthy.</summary>
