@@ -46,7 +46,8 @@ public static class ServiceEndpointExtensions
     /// <summary>True when DCP moves proxied fixed ports to random ones (tests), so they cannot conflict.</summary>
     public static bool ArePortsRandomized(IConfiguration configuration) => configuration.GetValue(RandomizePortsKey, false);
 
-    private static int? ConfiguredPort(IConfiguration configuration, string resourceName)
+    /// <summary>The port <c>Ports:{name}</c> asks for, if any; a bad value stops the AppHost with one line.</summary>
+    internal static int? ConfiguredPort(IConfiguration configuration, string resourceName)
     {
         var key = $"{PortsSection}:{resourceName}";
         var value = configuration[key];

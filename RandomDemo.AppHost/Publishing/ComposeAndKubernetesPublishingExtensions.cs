@@ -1,6 +1,8 @@
 using Aspire.Hosting.Pipelines;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using RandomDemo.AppHost.Endpoints;
+using RandomDemo.Contracts;
 
 namespace RandomDemo.AppHost.Publishing;
 
@@ -10,18 +12,21 @@ public static class ComposeAndKubernetesPublishingExtensions
 
     /// <summary>
     /// Makes <c>aspire publish -o DIR</c> (or <c>--operation publish --step publish --output-path DIR</c>)
-    /// write <c>docker-compose.yaml</c>, <c>.env</c> and <c>k8s/*.yaml</c> from the app model.
+    /// write <c>docker-compose.yaml</c>, <c>.env</c> and <c>k8s/*.yaml</c> from the app model; compose
+    /// publishes the dashboard's UI on <c>Ports:dashboard</c> (default <see cref="ServicePorts.DashboardUi"/>).
     /// Aspire's own compose and Kubernetes publishers are not served here, and its compose output has
     /// no healthchecks and no <c>service_healthy</c> ordering (shared ASPIRE-FACTS, "Compose publishing").
     /// </summary>
     public static IDistributedApplicationBuilder AddComposeAndKubernetesPublishing(this IDistributedApplicationBuilder builder)
     {
 #pragma warning disable ASPIREPIPELINES001, ASPIREPIPELINES004 // Experimental; Aspire's only publishing extension point.
-        builder.Pipeline.AddStep(StepName, PublishAsync, dependsOn: WellKnownPipelineSteps.PublishPrereq, requiredBy: WellKnownPipelineSteps.Publish);
+        // Read now, so that a bad --Ports:dashboard stops the AppHost in one line like any other bad port.
+        var dashboardPort = ServiceEndpointExtensions.ConfiguredPort(builder.Configuration, PublishedDashboard.Name) ?? ServicePorts.DashboardUi;
+        builder.Pipeline.AddStep(StepName, context => PublishAsync(context, dashboardPort), dependsOn: WellKnownPipelineSteps.PublishPrereq, requiredBy: WellKnownPipelineSteps.Publish);
         return builder;
     }
 
-    private static async Task PublishAsync(PipelineStepContext context)
+    private static async Task PublishAsync(PipelineStepContext context, int dashboardPort)
     {
         var outputDirectory = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
         try
@@ -29,7 +34,7 @@ public static class ComposeAndKubernetesPublishingExtensions
             var services = await PublishedService.ReadAllAsync(context.Model, context.ExecutionContext, context.CancellationToken);
             PublishOutput.Write(outputDirectory, staging =>
             {
-                ComposeFile.Write(staging, services);
+                ComposeFile.Write(staging, services, dashboardPort);
                 KubernetesManifests.Write(Path.Combine(staging, PublishOutput.KubernetesDirectory), services);
             });
         }

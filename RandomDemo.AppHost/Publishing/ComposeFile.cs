@@ -18,7 +18,7 @@ internal static class ComposeFile
 
     private const string Network = "randomdemo";
 
-    public static void Write(string directory, IReadOnlyList<PublishedService> services)
+    public static void Write(string directory, IReadOnlyList<PublishedService> services, int dashboardPort)
     {
         var composeServices = new Dictionary<string, object>();
         foreach (var service in services)
@@ -26,7 +26,7 @@ internal static class ComposeFile
             composeServices[service.Name] = Service(service);
         }
 
-        composeServices[PublishedDashboard.Name] = Dashboard();
+        composeServices[PublishedDashboard.Name] = Dashboard(dashboardPort);
         var compose = new Dictionary<string, object>
         {
             ["services"] = composeServices,
@@ -79,12 +79,13 @@ internal static class ComposeFile
         return composeService;
     }
 
-    private static Dictionary<string, object> Dashboard() => new()
+    /// <summary>The dashboard's UI published on <paramref name="port"/>; its OTLP receiver inside the network only.</summary>
+    private static Dictionary<string, object> Dashboard(int port) => new()
     {
         ["image"] = ImageReference(PublishedDashboard.ImageVariable, PublishedDashboard.DefaultImage),
         ["restart"] = "unless-stopped",
         ["environment"] = PublishedDashboard.Environment,
-        ["ports"] = new[] { PortMapping(ServicePorts.DashboardUi, ServicePorts.DashboardUi) },
+        ["ports"] = new[] { PortMapping(port, ServicePorts.DashboardUi) },
         ["expose"] = new[] { ServicePorts.DashboardOtlp.ToString(CultureInfo.InvariantCulture) },
         ["networks"] = new[] { Network },
     };

@@ -7,6 +7,7 @@ namespace RandomDemo.Generator.Services;
 internal sealed partial class RandomGeneratorService(
     GeneratorTelemetry telemetry,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<RandomGeneratorService> logger) : RandomService.RandomServiceBase
 {
     private static long s_streamIds;
@@ -36,7 +37,10 @@ internal sealed partial class RandomGeneratorService(
     {
         var shape = StreamShape.From(request);
         var streamId = Interlocked.Increment(ref s_streamIds);
-        var cancellation = context.CancellationToken;
+        // Streams never end on their own: ending them when stopping begins lets Kestrel stop at once,
+        // not after its shutdown timeout (or a container engine's kill).
+        using var cancellationSource = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var cancellation = cancellationSource.Token;
         long sequence = 0;
 
         telemetry.ActiveStreams.Add(1);

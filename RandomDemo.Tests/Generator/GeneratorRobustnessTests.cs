@@ -66,6 +66,37 @@ public sealed partial class GeneratorRobustnessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sigterm_ends_open_streams_and_the_generator_exits_without_waiting_for_them()
+    {
+        // Endless streams left open would hold a graceful stop until the host's 30 s shutdown timeout
+        // (a container engine kills after 10 s).
+        var calls = Enumerable.Range(0, 3)
+            .Select(_ => _generator.Client.StreamRandomData(new StreamRequest { FrequencyMs = 100 }))
+            .ToList();
+        foreach (var call in calls)
+        {
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        }
+
+        ProcessSignals.Send(_generator.Process.ProcessId, UnixSignal.SIGTERM);
+
+        using var readTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        foreach (var call in calls)
+        {
+            // The server ends each stream with status OK: no more points, no error.
+            while (await call.ResponseStream.MoveNext(readTimeout.Token))
+            {
+            }
+
+            Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+            call.Dispose();
+        }
+
+        await ProcessSignals.WaitUntilGoneAsync(_generator.Process.ProcessId, TimeSpan.FromSeconds(15));
+        await _generator.Process.WaitForLinesAsync(EndedLine().IsMatch, 3, "stream ended", TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
     public async Task Malformed_grpc_message_gets_a_grpc_status_and_the_server_lives_on()
     {
         // Raw bytes on the real method path: 0xFF... is not a valid NumberRequest.

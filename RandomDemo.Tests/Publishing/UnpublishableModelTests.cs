@@ -44,7 +44,7 @@ public sealed class UnpublishableModelTests : IDisposable
             .WithEnvironment("API_KEY", secret);
         var services = await ReadAsync();
 
-        var error = Assert.Throws<PublishException>(() => ComposeFile.Write(_output.FullName, services));
+        var error = Assert.Throws<PublishException>(() => ComposeFile.Write(_output.FullName, services, ServicePorts.DashboardUi));
 
         Assert.Equal("generator's API_KEY is {api-key.value}, which the compose and Kubernetes output cannot express.", error.Message);
         Assert.Empty(_output.EnumerateFileSystemInfos());
