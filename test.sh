@@ -12,7 +12,7 @@ status=0
 dotnet test RandomDemo.sln --nologo \
   --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
   --results-directory "$results" \
-  --blame-hang-timeout 5m "$@" || status=$?
+  --blame-hang-timeout 10m "$@" || status=$?
 
 trx=$(find "$results" -name '*.trx' 2>/dev/null | head -n 1)
 if [[ -z "$trx" ]]; then

@@ -7,14 +7,27 @@ if ! command -v dotnet >/dev/null; then
   exit 1
 fi
 
-# command -> Debian package
+# command (or file) -> Debian package
 declare -A wanted=(
   [chromium]=chromium
+  [curl]=curl
+  # The compose run test: docker-compose against podman (runc: crun refuses hybrid cgroups; dnsname:
+  # service names resolve between containers), an offline base image (debootstrap) served to the
+  # SDK's image build by a local registry.
   [docker-compose]=docker-compose
+  [podman]=podman
+  [runc]=runc
+  [/usr/lib/cni/dnsname]=golang-github-containernetworking-plugin-dnsname
+  [debootstrap]=debootstrap
+  [docker-registry]=docker-registry
 )
 missing=()
 for command in "${!wanted[@]}"; do
-  command -v "$command" >/dev/null || missing+=("${wanted[$command]}")
+  if [[ $command == /* ]]; then
+    [[ -e "$command" ]] || missing+=("${wanted[$command]}")
+  else
+    command -v "$command" >/dev/null || missing+=("${wanted[$command]}")
+  fi
 done
 
 if ((${#missing[@]})); then

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Xml.Linq;
 using RandomDemo.Contracts;
+using RandomDemo.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 using static RandomDemo.Tests.Publishing.PublishedOutput;
 
@@ -109,6 +111,18 @@ public sealed class ComposeOutputTests(PublishedOutput published) : IClassFixtur
 
         Assert.Equal("randomdemo-gateway:latest", published.EnvironmentFile["GATEWAY_IMAGE"]);
         Assert.StartsWith("mcr.microsoft.com/dotnet/aspire-dashboard:", published.EnvironmentFile["DASHBOARD_IMAGE"]);
+    }
+
+    [Theory]
+    [InlineData(ServiceNames.Generator, "RandomDemo.Generator")]
+    [InlineData(ServiceNames.Gateway, "RandomDemo.Gateway")]
+    [InlineData(ServiceNames.Streaming, "RandomDemo.Streaming")]
+    public void Default_images_are_the_ones_the_image_build_names(string name, string project)
+    {
+        // scripts/build-images.sh builds ContainerRepository:latest for every project that names one.
+        var projectFile = XDocument.Load(Path.Combine(ServiceProcess.RepositoryRoot, project, project + ".csproj"));
+        var repository = projectFile.Descendants("ContainerRepository").Single().Value;
+        Assert.Equal($"{repository}:latest", published.EnvironmentFile[$"{name.ToUpperInvariant()}_IMAGE"]);
     }
 
     [Fact]

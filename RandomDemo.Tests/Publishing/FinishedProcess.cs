@@ -6,17 +6,20 @@ namespace RandomDemo.Tests.Publishing;
 /// <summary>A command run to its end from the repository root: its exit code and everything it printed.</summary>
 public sealed record FinishedProcess(int ExitCode, string Output)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
 
-    /// <summary>The built AppHost with <c>--operation publish --step publish --output-path</c>.</summary>
-    public static Task<FinishedProcess> PublishWithAppHostAsync(string outputPath) =>
-        RunAsync(["dotnet", ServiceProcess.BuildOutput("RandomDemo.AppHost"), "--operation", "publish", "--step", "publish", "--output-path", outputPath]);
+    /// <summary>The built AppHost with <c>--operation publish --step publish --output-path</c> and <paramref name="arguments"/>.</summary>
+    public static Task<FinishedProcess> PublishWithAppHostAsync(string outputPath, params string[] arguments) =>
+        RunAsync(["dotnet", ServiceProcess.BuildOutput("RandomDemo.AppHost"), "--operation", "publish", "--step", "publish", "--output-path", outputPath, .. arguments]);
 
     /// <summary><c>aspire publish -o</c> with the CLI of the repository's tool manifest.</summary>
     public static Task<FinishedProcess> PublishWithAspireCliAsync(string outputPath) =>
         RunAsync(["dotnet", "tool", "run", "aspire", "publish", "--non-interactive", "--nologo", "--no-build", "--apphost", "RandomDemo.AppHost", "-o", outputPath]);
 
-    public static async Task<FinishedProcess> RunAsync(params string[] command)
+    public static Task<FinishedProcess> RunAsync(params string[] command) => RunAsync(new Dictionary<string, string>(), DefaultTimeout, command);
+
+    /// <summary>Runs <paramref name="command"/> with <paramref name="environment"/> added; a <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public static async Task<FinishedProcess> RunAsync(IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] command)
     {
         var startInfo = new ProcessStartInfo(command[0])
         {
@@ -30,18 +33,23 @@ public sealed record FinishedProcess(int ExitCode, string Output)
             startInfo.ArgumentList.Add(argument);
         }
 
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
+
         using var process = Process.Start(startInfo)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Timeout);
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(deadline.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{string.Join(' ', command)} did not finish within {Timeout}");
+            throw new TimeoutException($"{string.Join(' ', command)} did not finish within {timeout}");
         }
 
         return new FinishedProcess(process.ExitCode, await output + await error);

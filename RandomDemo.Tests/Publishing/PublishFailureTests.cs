@@ -38,6 +38,19 @@ public sealed class PublishFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_bad_published_port_is_one_line_naming_the_setting_with_nothing_written()
+    {
+        var output = Path.Combine(_root.FullName, "out");
+
+        var publish = await FinishedProcess.PublishWithAppHostAsync(output, "--Ports:dashboard=http");
+
+        Assert.Equal(2, publish.ExitCode);
+        Assert.Contains("--Ports:dashboard must be a TCP port from 1 to 65535, not 'http'.", publish.Output);
+        Assert.DoesNotContain("   at ", publish.Output);
+        Assert.Empty(_root.EnumerateFileSystemInfos());
+    }
+
+    [Fact]
     public async Task A_previous_publish_is_replaced()
     {
         var output = Path.Combine(_root.FullName, "out");

@@ -1,0 +1,186 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Reflection;
+using System.Text.Json;
+using RandomDemo.AppHost.Publishing;
+using RandomDemo.Contracts;
+using RandomDemo.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace RandomDemo.Tests.Publishing.ComposeRun;
+
+/// <summary>
+/// The published docker-compose.yaml run for real: images built with the documented command
+/// (scripts/build-images.sh) on an offline base, the compose file as published, docker-compose
+/// against a podman engine of the test's own, and everything torn down at the end.
+/// </summary>
+public sealed class ComposeRunTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan ImageBuildTimeout = TimeSpan.FromMinutes(8);
+    private static readonly TimeSpan HealthyTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(60);
+    private static readonly string[] Services = [ServiceNames.Generator, ServiceNames.Gateway, ServiceNames.Streaming];
+
+    private readonly string _project = $"randomdemo-e2e-{Environment.ProcessId}";
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private PodmanEngine _engine = null!;
+    private string _publishDirectory = null!;
+    private Dictionary<string, string> _composeVariables = null!;
+    private bool _composeUp;
+
+    public async Task InitializeAsync() => _engine = await PodmanEngine.StartAsync();
+
+    [Fact]
+    public async Task Published_compose_file_runs_healthy_serves_both_ports_survives_a_generator_stop_and_tears_down_clean()
+    {
+        var gatewayPort = ServiceProcess.FreePort();
+        var streamingPort = ServiceProcess.FreePort();
+        var dashboardPort = ServiceProcess.FreePort();
+        await BuildImagesAsync();
+        _publishDirectory = await PublishAsync(gatewayPort, streamingPort, dashboardPort);
+        try
+        {
+            await ComposeAsync("up", "--detach");
+            _composeUp = true;
+            foreach (var service in Services)
+            {
+                await WaitForHealthAsync(service, "healthy");
+            }
+
+            var gateway = new Uri($"http://127.0.0.1:{gatewayPort}");
+            var number = await _http.GetFromJsonAsync<JsonElement>(new Uri(gateway, "/random/number?min=1&max=10"));
+            Assert.InRange(number.GetProperty("number").GetInt32(), 1, 10);
+            await ReadTwoEventsAsync(new Uri($"http://127.0.0.1:{streamingPort}/stream"));
+            using (var dashboard = await _http.GetAsync(new Uri($"http://127.0.0.1:{dashboardPort}/")))
+            {
+                // The UI is behind the browser token the dashboard logs at start: its login page.
+                Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
+                Assert.Equal("/login", dashboard.RequestMessage?.RequestUri?.AbsolutePath);
+            }
+
+            // The generator stopped: the gateway answers 503 problem details; started again: 200.
+            await ComposeAsync("stop", ServiceNames.Generator);
+            var unavailable = await Eventually.UntilAsync(() => NumberStatusAsync(gateway), status => status.Code == HttpStatusCode.ServiceUnavailable, AnswerTimeout, "503 while the generator is stopped");
+            Assert.Equal("application/problem+json", unavailable.ContentType);
+            await ComposeAsync("start", ServiceNames.Generator);
+            await Eventually.UntilAsync(() => NumberStatusAsync(gateway), status => status.Code == HttpStatusCode.OK, AnswerTimeout, "200 once the generator is back");
+
+            // The restart policy: a gateway that crashes (its process killed from outside; podman kill
+            // would count as a stop by the user) is started again by the engine.
+            var gatewayContainer = await ContainerIdAsync(ServiceNames.Gateway);
+            var gatewayProcess = int.Parse(await _engine.PodmanAsync("inspect", "--format", "{{.State.Pid}}", gatewayContainer));
+            ProcessSignals.Send(gatewayProcess, UnixSignal.SIGKILL);
+            await Eventually.UntilAsync(
+                async () => (await _engine.PodmanAsync("inspect", "--format", "{{.RestartCount}} {{.State.Status}}", gatewayContainer)).Trim(),
+                state => state.Split(' ') is [var restarts, "running"] && int.Parse(restarts) > 0, HealthyTimeout, "the gateway restarted by its restart policy");
+            await WaitForHealthAsync(ServiceNames.Gateway, "healthy");
+            Assert.Equal(HttpStatusCode.OK, (await NumberStatusAsync(gateway)).Code);
+
+            await ComposeAsync("down", "--volumes", "--remove-orphans");
+            _composeUp = false;
+            Assert.Equal("", (await _engine.PodmanAsync("ps", "--all", "--quiet")).Trim());
+            Assert.Equal("", (await _engine.PodmanAsync("volume", "ls", "--quiet")).Trim());
+            // Only podman's default network, which compose does not own.
+            Assert.Equal("podman", (await _engine.PodmanAsync("network", "ls", "--format", "{{.Name}}")).Trim());
+        }
+        catch
+        {
+            await WriteComposeLogsAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Base image, the three services (the documented script) and a dashboard image, all offline.</summary>
+    private async Task BuildImagesAsync()
+    {
+        var dashboardExecutable = typeof(PublishException).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(attribute => attribute.Key == "aspiredashboardpath").Value!;
+        var dashboardImage = $"randomdemo-offline/dashboard:{_project}";
+        _composeVariables = new() { ["DASHBOARD_IMAGE"] = $"localhost/{dashboardImage}" };
+        var built = await _engine.RunCheckedAsync(
+            ["bash", "RandomDemo.Tests/Publishing/ComposeRun/build-offline-images.sh", _engine.Directory,
+             ServiceProcess.FreePort().ToString(), Path.GetDirectoryName(dashboardExecutable)!, dashboardImage],
+            timeout: ImageBuildTimeout);
+        output.WriteLine(built);
+    }
+
+    private async Task<string> PublishAsync(int gatewayPort, int streamingPort, int dashboardPort)
+    {
+        var directory = Path.Combine(_engine.Directory, "publish");
+        var publish = await FinishedProcess.PublishWithAppHostAsync(directory,
+            $"--Ports:{ServiceNames.Gateway}={gatewayPort}", $"--Ports:{ServiceNames.Streaming}={streamingPort}", $"--Ports:dashboard={dashboardPort}");
+        Assert.True(publish.ExitCode == 0, $"publish exited {publish.ExitCode}:\n{publish.Output}");
+        return directory;
+    }
+
+    private Task<string> ComposeAsync(params string[] arguments) => _engine.RunCheckedAsync(ComposeCommand(arguments), _composeVariables);
+
+    /// <summary>Without the check of <see cref="ComposeAsync"/>: for logs and clean-up after a failure.</summary>
+    private Task<FinishedProcess> ComposeUncheckedAsync(params string[] arguments) =>
+        FinishedProcess.RunAsync(new Dictionary<string, string>(_engine.Environment.Concat(_composeVariables)), TimeSpan.FromMinutes(2), ComposeCommand(arguments));
+
+    private string[] ComposeCommand(string[] arguments) =>
+        ["docker-compose", "--ansi", "never", "-f", Path.Combine(_publishDirectory, ComposeFile.FileName), "-p", _project, .. arguments];
+
+    private async Task<string> ContainerIdAsync(string service) => (await ComposeAsync("ps", "-q", service)).Trim();
+
+    private async Task WaitForHealthAsync(string service, string health)
+    {
+        var container = await ContainerIdAsync(service);
+        await Eventually.UntilAsync(
+            async () => (await _engine.PodmanAsync("inspect", "--format", "{{.State.Health.Status}}", container)).Trim(),
+            status => status == health, HealthyTimeout, $"{service} {health}");
+    }
+
+    private async Task<(HttpStatusCode Code, string? ContentType)> NumberStatusAsync(Uri gateway)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(new Uri(gateway, "/random/number?min=1&max=10"));
+            return (response.StatusCode, response.Content.Headers.ContentType?.MediaType);
+        }
+        catch (HttpRequestException)
+        {
+            // The container restarting: nothing listens for a moment.
+            return (default, null);
+        }
+    }
+
+    private async Task ReadTwoEventsAsync(Uri stream)
+    {
+        using var reading = new CancellationTokenSource(AnswerTimeout);
+        using var response = await _http.GetAsync(stream, HttpCompletionOption.ResponseHeadersRead, reading.Token);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(reading.Token));
+        var ids = new List<long>();
+        while (ids.Count < 2 && await reader.ReadLineAsync(reading.Token) is { } line)
+        {
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                ids.Add(long.Parse(line[4..]));
+            }
+        }
+
+        Assert.Equal(2, ids.Count);
+        Assert.True(ids[1] > ids[0], $"event ids {ids[0]}, {ids[1]} do not rise");
+    }
+
+    private async Task WriteComposeLogsAsync()
+    {
+        if (_composeUp)
+        {
+            output.WriteLine((await ComposeUncheckedAsync("logs", "--tail", "40")).Output);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        if (_composeUp)
+        {
+            await ComposeUncheckedAsync("down", "--volumes", "--remove-orphans");
+        }
+
+        await _engine.DisposeAsync();
+    }
+}
