@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Reflection;
+using System.Security.Cryptography;
 using System.Text.Json;
 using RandomDemo.AppHost.Publishing;
 using RandomDemo.Contracts;
@@ -24,7 +25,9 @@ public sealed class ComposeRunTests(ITestOutputHelper output) : IAsyncLifetime
     private readonly string _project = $"randomdemo-e2e-{Environment.ProcessId}";
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private PodmanEngine _engine = null!;
+    private readonly string _dashboardApiKey = RandomNumberGenerator.GetHexString(32, lowercase: true);
     private string _publishDirectory = null!;
+    private string _testOverrides = null!;
     private Dictionary<string, string> _composeVariables = null!;
     private bool _composeUp;
 
@@ -51,12 +54,7 @@ public sealed class ComposeRunTests(ITestOutputHelper output) : IAsyncLifetime
             var number = await _http.GetFromJsonAsync<JsonElement>(new Uri(gateway, "/random/number?min=1&max=10"));
             Assert.InRange(number.GetProperty("number").GetInt32(), 1, 10);
             await ReadTwoEventsAsync(new Uri($"http://127.0.0.1:{streamingPort}/stream"));
-            using (var dashboard = await _http.GetAsync(new Uri($"http://127.0.0.1:{dashboardPort}/")))
-            {
-                // The UI is behind the browser token the dashboard logs at start: its login page.
-                Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
-                Assert.Equal("/login", dashboard.RequestMessage?.RequestUri?.AbsolutePath);
-            }
+            await CheckDashboardAsync(new Uri($"http://127.0.0.1:{dashboardPort}/"));
 
             // The generator stopped: the gateway answers 503 problem details; started again: 200.
             await ComposeAsync("stop", ServiceNames.Generator);
@@ -90,6 +88,28 @@ public sealed class ComposeRunTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    /// <summary>The dashboard's UI answers, and it has received every service's telemetry over the compose network.</summary>
+    private async Task CheckDashboardAsync(Uri dashboard)
+    {
+        using (var ui = await _http.GetAsync(dashboard))
+        {
+            // The UI is behind the browser token the dashboard logs at start: its login page.
+            Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+            Assert.Equal("/login", ui.RequestMessage?.RequestUri?.AbsolutePath);
+        }
+
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                using var api = new HttpRequestMessage(HttpMethod.Get, new Uri(dashboard, "/api/telemetry/resources"));
+                api.Headers.Add("x-api-key", _dashboardApiKey);
+                using var response = await _http.SendAsync(api);
+                return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+            },
+            resources => resources.StartsWith("200 ", StringComparison.Ordinal) && Services.All(service => resources.Contains($"\"{service}\"", StringComparison.Ordinal)),
+            AnswerTimeout, "the dashboard to list every service that sent it telemetry");
+    }
+
     /// <summary>Base image, the three services (the documented script) and a dashboard image, all offline.</summary>
     private async Task BuildImagesAsync()
     {
@@ -110,6 +130,18 @@ public sealed class ComposeRunTests(ITestOutputHelper output) : IAsyncLifetime
         var publish = await FinishedProcess.PublishWithAppHostAsync(directory,
             $"--Ports:{ServiceNames.Gateway}={gatewayPort}", $"--Ports:{ServiceNames.Streaming}={streamingPort}", $"--Ports:dashboard={dashboardPort}");
         Assert.True(publish.ExitCode == 0, $"publish exited {publish.ExitCode}:\n{publish.Output}");
+
+        // The published file as it is, plus (for this test only) the dashboard's telemetry API, so the
+        // test can ask the dashboard what it received.
+        _testOverrides = Path.Combine(_engine.Directory, "docker-compose.test.yaml");
+        await File.WriteAllTextAsync(_testOverrides, $"""
+            services:
+              dashboard:
+                environment:
+                  DASHBOARD__API__ENABLED: "true"
+                  DASHBOARD__API__AUTHMODE: ApiKey
+                  DASHBOARD__API__PRIMARYAPIKEY: {_dashboardApiKey}
+            """);
         return directory;
     }
 
@@ -120,7 +152,7 @@ public sealed class ComposeRunTests(ITestOutputHelper output) : IAsyncLifetime
         FinishedProcess.RunAsync(new Dictionary<string, string>(_engine.Environment.Concat(_composeVariables)), TimeSpan.FromMinutes(2), ComposeCommand(arguments));
 
     private string[] ComposeCommand(string[] arguments) =>
-        ["docker-compose", "--ansi", "never", "-f", Path.Combine(_publishDirectory, ComposeFile.FileName), "-p", _project, .. arguments];
+        ["docker-compose", "--ansi", "never", "-f", Path.Combine(_publishDirectory, ComposeFile.FileName), "-f", _testOverrides, "-p", _project, .. arguments];
 
     private async Task<string> ContainerIdAsync(string service) => (await ComposeAsync("ps", "-q", service)).Trim();
 
