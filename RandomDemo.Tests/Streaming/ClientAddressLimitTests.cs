@@ -99,6 +99,8 @@ public sealed class ClientAddressLimitTests(ITestOutputHelper output)
         using (http)
         using (response)
         {
+            // Checked before the body is read: an accepted stream's body never ends.
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
             var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.TooManyRequests);
             Assert.Contains("MaxClientsPerAddress", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
             Assert.True(response.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After: {response.Headers.RetryAfter}");
