@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using RandomDemo.LoadTool.Measurement;
 
@@ -57,10 +56,7 @@ internal sealed class EventArrivals(Stopwatch clock)
 /// </summary>
 internal sealed class ResumingSseClient(EventArrivals arrivals, LatencyHistogram resumes, TimeSpan reconnectDelay) : IEventStreamSink
 {
-    private const int ReceiveBufferSize = 2048;
-
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private EventStreamParser _parser = new();
     private bool _stop;
     private bool _gapAnnounced;
     private bool _resetAnnounced;
@@ -188,38 +184,10 @@ internal sealed class ResumingSseClient(EventArrivals arrivals, LatencyHistogram
     /// <summary>One connection until it ends; true when the stream opened.</summary>
     private async Task<bool> ReadOneStreamAsync(EndPoint server, Uri url, CancellationToken cancellation)
     {
-        _parser = new EventStreamParser();
         _stop = false;
         var streamsBefore = Streams;
-        using var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(server, cancellation);
-            await socket.SendAsync(Request(url), SocketFlags.None, cancellation);
-            var buffer = new byte[ReceiveBufferSize];
-            while (!_stop)
-            {
-                var received = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellation);
-                if (received == 0)
-                {
-                    break;
-                }
-
-                _parser.Feed(buffer.AsSpan(0, received), this, 0);
-                if (_parser.Finished)
-                {
-                    break;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-        }
-        catch (Exception error) when (error is SocketException or IOException or InvalidDataException)
-        {
-            LastFailure = error.Message;
-        }
-
+        var end = await EventStreamSocket.ReadAsync(server, Request(url), this, () => _stop, cancellation);
+        LastFailure = end.Failure ?? LastFailure;
         return Streams > streamsBefore;
     }
 
