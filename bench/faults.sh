@@ -9,9 +9,11 @@
 #   3. streaming-restart: 1,000 EventSource-like clients while the streaming service is restarted
 #      gracefully (SIGTERM, state file: no reset, no hole) and after SIGKILL (exactly one reset each)
 #   4. state-file: unwritable and corrupt state file at start: a clear log line and a running service
-# Environment: SSE_CLIENTS (1000), LONG_OUTAGE (60), SHORT_OUTAGE (5), GATEWAY_KILLS (5).
+# Environment: SCENARIOS ("gateway sse-generator streaming-restart state-file"), SSE_CLIENTS (1000),
+# LONG_OUTAGE (60), SHORT_OUTAGE (5), GATEWAY_KILLS (5).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+SCENARIOS=${SCENARIOS:-gateway sse-generator streaming-restart state-file}
 SSE_CLIENTS=${SSE_CLIENTS:-1000}
 LONG_OUTAGE=${LONG_OUTAGE:-60}
 SHORT_OUTAGE=${SHORT_OUTAGE:-5}
@@ -50,6 +52,8 @@ finish_loadtool() {
     [ "$status" = 0 ] || FAILED=1
 }
 
+wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+
 restart_generator() { start_service RandomDemo.Generator "$generator_port"; generator_pid=$STARTED_PID; }
 
 check() { # check NAME CONDITION-TEXT COMMAND... : records "ok"/"FAILED" for a yes/no check
@@ -62,6 +66,7 @@ generator_port=$(free_port)
 restart_generator
 
 # 1. Gateway under 64 connections, generator SIGKILLed GATEWAY_KILLS times.
+if wants gateway; then
 gateway_port=$(free_port)
 start_service RandomDemo.Gateway "$gateway_port" "services__generator__http__0=http://127.0.0.1:$generator_port"
 gateway_pid=$STARTED_PID
@@ -78,8 +83,10 @@ for round in $(seq 1 "$GATEWAY_KILLS"); do
 done
 finish_loadtool gateway
 stop_process "$gateway_pid"
+fi
 
 # 2. 1,000 SSE clients while the generator is killed and stopped.
+if wants sse-generator; then
 streaming_port=$(free_port)
 start_service RandomDemo.Streaming "$streaming_port" "services__generator__http__0=http://127.0.0.1:$generator_port"
 streaming_pid=$STARTED_PID
@@ -102,8 +109,10 @@ check sse-generator "the stall detector fired on SIGSTOP" grep -q "Upstream stre
 check sse-generator "the upstream reconnected after each of the 3 outages" \
     test "$(echo "$metrics" | grep -o '"upstream_reconnects":[0-9]*' | cut -d: -f2)" -ge 3
 stop_process "$streaming_pid"
+fi
 
 # 3. The streaming service itself restarted under 1,000 clients: SIGTERM (state file), then SIGKILL.
+if wants streaming-restart; then
 state_file="$RUN_DIR/state/stream-state.json"
 streaming_port=$(free_port)
 start_streaming() {
@@ -124,8 +133,10 @@ for kind in TERM KILL; do
 done
 check streaming-restart "the restarted service loaded the saved state" grep -q "Loaded stream state" "$RUN_DIR/RandomDemo.Streaming-$streaming_port.log"
 stop_process "$streaming_pid"
+fi
 
 # 4. State file unwritable or corrupt at start.
+if wants state-file; then
 first_event_id() { curl -s -N --max-time 5 "http://127.0.0.1:$1/stream?lastEventId=0" | grep -m1 '^id: ' | cut -d' ' -f2; }
 : >"$RUN_DIR/blocker"
 streaming_port=$(free_port)
@@ -140,6 +151,7 @@ start_service RandomDemo.Streaming "$streaming_port" "services__generator__http_
 check state-file "corrupt file: a clear warning at start" grep -q "cannot be used" "$RUN_DIR/RandomDemo.Streaming-$streaming_port.log"
 check state-file "corrupt file: a cold start, event ids from 1" test "$(first_event_id "$streaming_port")" = 1
 stop_process "$STARTED_PID"
+fi
 
 print_summary "faults (loopback; Release; services as processes)"
 exit "$FAILED"

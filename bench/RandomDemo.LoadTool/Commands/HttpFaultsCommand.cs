@@ -9,7 +9,8 @@ namespace RandomDemo.LoadTool.Commands;
 /// Closed-loop GETs on the gateway from N concurrent connections while something else kills and
 /// restarts the generator: every answer classified (200; 503/504 as problem+json; anything else),
 /// hangs counted (no answer within the call deadline plus a grace), and for each generator outage
-/// (seen by <see cref="GeneratorProbe"/>) how long after it answered again the first 200 came, and the last failure.
+/// (seen by <see cref="GeneratorProbe"/>) how long after it answered again the first 200 came, and the
+/// last failure of a request sent after that.
 /// </summary>
 internal static class HttpFaultsCommand
 {
@@ -48,7 +49,7 @@ internal static class HttpFaultsCommand
                 var kind = await RequestAsync(http, url);
                 var finished = clock.Elapsed;
                 latency.Record((long)(finished - started).TotalMicroseconds);
-                mine.Add(new Answer(kind, finished));
+                mine.Add(new Answer(kind, started, finished));
             }
         }, CancellationToken.None)));
         await probing;
@@ -67,20 +68,30 @@ internal static class HttpFaultsCommand
                 continue;
             }
 
+            var failuresDuring = all.Count(a => a.At >= outage.DownAt && a.At < up && a.Kind != AnswerKind.Ok);
+            if (failuresDuring == 0)
+            {
+                // The probe timed out on a busy machine while every request was answered: no outage a client saw.
+                Console.WriteLine($"outage {number}: probe silent {outage.DownAt.TotalSeconds:F2} s .. {up.TotalSeconds:F2} s, but no request failed: not counted");
+                continue;
+            }
+
             var firstOk = all.FirstOrDefault(a => a.At >= up && a.Kind == AnswerKind.Ok);
             var nextDown = probe.Outages.Select(o => o.DownAt).Where(d => d > up).DefaultIfEmpty(TimeSpan.MaxValue).Min();
-            var lastFailure = all.LastOrDefault(a => a.At >= up && a.At < nextDown && a.Kind != AnswerKind.Ok);
+            // A failure counts against the recovery only if it was asked after the generator was up again.
+            var lastFailure = all.LastOrDefault(a => a.SentAt >= up && a.At < nextDown && a.Kind != AnswerKind.Ok);
             var firstOkMs = firstOk is null ? double.NaN : (firstOk.At - up).TotalMilliseconds;
             var lastFailureMs = lastFailure is null ? 0 : (lastFailure.At - up).TotalMilliseconds;
+            var failedAfterUp = all.Count(a => a.SentAt >= up && a.At < nextDown && a.Kind != AnswerKind.Ok);
             recoveries.Add((firstOkMs, lastFailureMs));
             Console.WriteLine($"outage {number}: down {outage.DownAt.TotalSeconds:F2} s .. up {up.TotalSeconds:F2} s ({(up - outage.DownAt).TotalSeconds:F2} s); "
-                + $"failures during it {all.Count(a => a.At >= outage.DownAt && a.At < up && a.Kind != AnswerKind.Ok)}; first 200 {firstOkMs:F0} ms after up, last failure {lastFailureMs:F0} ms after up");
+                + $"failures during it {failuresDuring}; first 200 {firstOkMs:F0} ms after up, {failedAfterUp} requests sent after up failed, the last {lastFailureMs:F0} ms after up");
         }
 
         var worstFirstOk = recoveries.Count == 0 ? double.NaN : recoveries.Max(r => r.FirstOkMs);
         var worstLastFailure = recoveries.Count == 0 ? double.NaN : recoveries.Max(r => r.LastFailureMs);
         Console.WriteLine($"RESULT http-faults requests={all.Count} ok={counts[AnswerKind.Ok]} unavailable_503={counts[AnswerKind.Unavailable]} timeout_504={counts[AnswerKind.Timeout]} "
-            + $"other={counts[AnswerKind.Other]} hangs={counts[AnswerKind.Hang]} refused={counts[AnswerKind.ConnectionError]} outages={probe.Outages.Count} "
+            + $"other={counts[AnswerKind.Other]} hangs={counts[AnswerKind.Hang]} refused={counts[AnswerKind.ConnectionError]} outages={recoveries.Count} "
             + $"worst_first_200_after_up_ms={worstFirstOk:F0} worst_last_failure_after_up_ms={worstLastFailure:F0} max_latency_ms={latency.MaxMs:F0}");
         var clean = counts[AnswerKind.Other] == 0 && counts[AnswerKind.Hang] == 0 && counts[AnswerKind.ConnectionError] == 0;
         return clean ? 0 : 1;
@@ -121,5 +132,6 @@ internal static class HttpFaultsCommand
         ConnectionError,
     }
 
-    private sealed record Answer(AnswerKind Kind, TimeSpan At);
+    /// <summary>One answer: its kind, when the request was sent and when the answer (or the hang) came.</summary>
+    private sealed record Answer(AnswerKind Kind, TimeSpan SentAt, TimeSpan At);
 }
