@@ -12,7 +12,9 @@ builder.AddGatewayServices();
 
 var app = builder.Build();
 
+app.UseForwardedClientAddresses();
 app.UseExceptionHandler();
+app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapApiDocumentation();
 app.MapRandomApi();

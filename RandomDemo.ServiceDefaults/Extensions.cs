@@ -15,7 +15,8 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// The service defaults every RandomDemo service applies, as the Aspire template's
-/// ServiceDefaults project does: OpenTelemetry, health checks, service discovery and resilience.
+/// ServiceDefaults project does: OpenTelemetry, health checks, service discovery and resilience; plus
+/// Kestrel limits (<see cref="ServerLimits"/>) and trusted-proxy client addresses (<see cref="ClientAddresses"/>).
 /// </summary>
 public static class Extensions
 {
@@ -30,6 +31,8 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.AddServerLimits();
+        builder.AddForwardedClientAddresses();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>

@@ -12,6 +12,7 @@ builder.AddStreamingServices();
 
 var app = builder.Build();
 
+app.UseForwardedClientAddresses();
 app.UseCors();
 app.MapDefaultEndpoints();
 app.MapStreamingApi();

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
 using RandomDemo.Contracts;
+using RandomDemo.Gateway.Extensions;
 using RandomDemo.Gateway.Model;
 using RandomDemo.Gateway.Services;
 using static RandomDemo.Gateway.Extensions.OpenApiQueryExtensions;
@@ -20,7 +21,7 @@ public static class RandomApi
 
     public static IEndpointRouteBuilder MapRandomApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/random").WithTags("Random");
+        var api = app.MapGroup("/random").WithTags("Random").RequireRateLimiting(RateLimitingExtensions.PerClientAddress);
 
         api.MapGet("/number", GetRandomNumber)
             .WithName("GetRandomNumber")
@@ -110,6 +111,7 @@ public static class RandomApi
     /// <summary>Documents the problems any generator-backed endpoint may answer.</summary>
     private static RouteHandlerBuilder ProducesGeneratorProblems(this RouteHandlerBuilder endpoint) => endpoint
         .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests)
         .ProducesProblem(StatusCodes.Status502BadGateway)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .ProducesProblem(StatusCodes.Status504GatewayTimeout);

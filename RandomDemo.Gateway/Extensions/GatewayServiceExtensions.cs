@@ -13,10 +13,13 @@ internal static class GatewayServiceExtensions
         builder.Services.AddOptions<GatewayOptions>()
             .Bind(builder.Configuration.GetSection(GatewayOptions.SectionName))
             .Validate(options => options.CallDeadline > TimeSpan.Zero, $"{GatewayOptions.SectionName}:{nameof(GatewayOptions.CallDeadline)} must be positive.")
+            .Validate(options => options.RateLimit.PermitsPerSecond >= 0, $"{GatewayOptions.SectionName}:RateLimit:{nameof(RateLimitOptions.PermitsPerSecond)} must be 0 (off) or more.")
+            .Validate(options => options.RateLimit.Burst >= 1, $"{GatewayOptions.SectionName}:RateLimit:{nameof(RateLimitOptions.Burst)} must be at least 1.")
             .ValidateOnStart();
 
         builder.Services.AddRandomServiceClient(builder.Configuration);
         builder.Services.AddSingleton<GeneratorCallPolicy>();
+        builder.Services.AddPerClientAddressRateLimit();
 
         builder.Services.ConfigureHttpJsonOptions(options =>
         {

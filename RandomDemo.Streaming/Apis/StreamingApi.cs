@@ -13,7 +13,7 @@ public static class StreamingApi
     public const string LastEventIdHeader = "Last-Event-ID";
     public const string LastEventIdQuery = "lastEventId";
 
-    /// <summary>How long a client refused for the client limit is asked to wait, in seconds.</summary>
+    /// <summary>How long a client refused for a client limit is asked to wait, in seconds.</summary>
     private const int RetryAfterSeconds = 5;
 
     public static IEndpointRouteBuilder MapStreamingApi(this IEndpointRouteBuilder app)
@@ -45,13 +45,18 @@ public static class StreamingApi
                 statusCode: StatusCodes.Status400BadRequest);
         }
 
-        if (broadcaster.TryAddClient(context) is not { } client)
+        if (broadcaster.TryAddClient(context, out var refusal) is not { } client)
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            return TypedResults.Problem(
-                title: "Too many clients",
-                detail: "The stream has reached its client limit (Streaming:MaxClients) or is shutting down; retry later.",
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+            return refusal == ClientRefusal.AddressLimit
+                ? TypedResults.Problem(
+                    title: "Too many streams from one address",
+                    detail: "This client address holds as many streams as one address may (Streaming:MaxClientsPerAddress); close one or retry later.",
+                    statusCode: StatusCodes.Status429TooManyRequests)
+                : TypedResults.Problem(
+                    title: "Too many clients",
+                    detail: "The stream has reached its client limit (Streaming:MaxClients) or is shutting down; retry later.",
+                    statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         // Subscribed first, then the replay is planned: an event published in between is in the

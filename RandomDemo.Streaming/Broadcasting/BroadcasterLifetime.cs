@@ -8,6 +8,8 @@ internal sealed class BroadcasterLifetime(EventBroadcaster broadcaster, EventSta
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        stateFile.CheckWritable();
+
         // Streams never end on their own; ending them when stopping begins lets Kestrel shut down at once.
         lifetime.ApplicationStopping.Register(broadcaster.CloseAllClients);
         return Task.CompletedTask;

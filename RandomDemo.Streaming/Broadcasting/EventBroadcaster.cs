@@ -14,6 +14,7 @@ namespace RandomDemo.Streaming.Broadcasting;
 internal sealed class EventBroadcaster : IDisposable
 {
     private readonly ConcurrentDictionary<SseClient, byte> _clients = new();
+    private readonly ClientAddressCounts _addressCounts;
     private readonly ReplayBuffer _replay;
     private readonly Lock _replayLock = new();
     private readonly SseFrames _frames = new();
@@ -36,6 +37,7 @@ internal sealed class EventBroadcaster : IDisposable
         _telemetry = telemetry;
         _time = time;
         _replay = new ReplayBuffer(_options.ReplayBufferSize);
+        _addressCounts = new ClientAddressCounts(_options.MaxClientsPerAddress);
         RetryFrame = SseFrames.Retry(_options.RetryMilliseconds);
         _startedAt = time.GetTimestamp();
         _keepAliveTimer = time.CreateTimer(static state => ((EventBroadcaster)state!).OnKeepAliveTick(), this, _options.KeepAliveInterval, _options.KeepAliveInterval);
@@ -70,18 +72,32 @@ internal sealed class EventBroadcaster : IDisposable
     }
 
     /// <summary>
-    /// Registers a client whose queue receives every event published from now on; null when the
-    /// client limit is reached or the service is stopping.
+    /// Registers a client whose queue receives every event published from now on; null, with the
+    /// reason, when its address holds <see cref="StreamingOptions.MaxClientsPerAddress"/> streams
+    /// already, the client limit is reached, or the service is stopping.
     /// </summary>
-    public SseClient? TryAddClient(HttpContext context)
+    public SseClient? TryAddClient(HttpContext context, out ClientRefusal refusal)
     {
-        if (Interlocked.Increment(ref _clientCount) > _options.MaxClients || _closed)
+        var address = ClientAddresses.ForLimits(context, _options.ExemptLoopback);
+        if (address is not null && !_addressCounts.TryAdd(address))
         {
-            Interlocked.Decrement(ref _clientCount);
+            refusal = ClientRefusal.AddressLimit;
             return null;
         }
 
-        var client = new SseClient(context, _options.ClientQueueCapacity);
+        refusal = ClientRefusal.Unavailable;
+        if (Interlocked.Increment(ref _clientCount) > _options.MaxClients || _closed)
+        {
+            Interlocked.Decrement(ref _clientCount);
+            if (address is not null)
+            {
+                _addressCounts.Remove(address);
+            }
+
+            return null;
+        }
+
+        var client = new SseClient(context, _options.ClientQueueCapacity, address);
         _clients.TryAdd(client, 0);
         if (_closed)
         {
@@ -90,6 +106,7 @@ internal sealed class EventBroadcaster : IDisposable
             return null;
         }
 
+        refusal = ClientRefusal.None;
         return client;
     }
 
@@ -119,7 +136,7 @@ internal sealed class EventBroadcaster : IDisposable
     {
         if (_clients.TryRemove(client, out _))
         {
-            Interlocked.Decrement(ref _clientCount);
+            Forget(client);
         }
 
         client.Complete();
@@ -195,11 +212,33 @@ internal sealed class EventBroadcaster : IDisposable
     {
         if (_clients.TryRemove(client, out _))
         {
-            Interlocked.Decrement(ref _clientCount);
+            Forget(client);
             Interlocked.Increment(ref _clientsDropped);
             client.Disconnect();
         }
     }
+
+    /// <summary>Uncounts a client just taken out of <see cref="_clients"/> (once: only the remover that succeeded calls this).</summary>
+    private void Forget(SseClient client)
+    {
+        Interlocked.Decrement(ref _clientCount);
+        if (client.Address is { } address)
+        {
+            _addressCounts.Remove(address);
+        }
+    }
+}
+
+/// <summary>Why <see cref="EventBroadcaster.TryAddClient"/> refused a client.</summary>
+internal enum ClientRefusal
+{
+    None,
+
+    /// <summary>Its address holds as many streams as one address may (429).</summary>
+    AddressLimit,
+
+    /// <summary>The client limit is reached or the service is stopping (503).</summary>
+    Unavailable,
 }
 
 /// <summary>

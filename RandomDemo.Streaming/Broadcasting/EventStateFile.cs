@@ -43,6 +43,30 @@ internal sealed partial class EventStateFile(IOptions<StreamingOptions> options,
         }
     }
 
+    /// <summary>
+    /// Checks at start that the state can be saved later (its folder made, a file written there), so
+    /// that an unwritable path is told now, not at shutdown when the state is lost; the service runs either way.
+    /// </summary>
+    public void CheckWritable()
+    {
+        if (_path is null)
+        {
+            return;
+        }
+
+        var temporary = _path + ".tmp";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+            File.WriteAllBytes(temporary, []);
+            File.Delete(temporary);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogNotWritable(_path, ex.Message);
+        }
+    }
+
     /// <summary>Writes the state to a temporary file and renames it over the old one, so a crash mid-write leaves the old file.</summary>
     public void Save(EventState state)
     {
@@ -103,6 +127,9 @@ internal sealed partial class EventStateFile(IOptions<StreamingOptions> options,
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Saved stream state at {Path} cannot be used; starting fresh with event id 1")]
     private partial void LogUnusable(Exception exception, string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stream state file {Path} cannot be written ({Reason}); the service runs, but event ids and replay will not survive a restart")]
+    private partial void LogNotWritable(string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Saved stream state to {Path}: last event id {LastEventId}, {Events} events")]
     private partial void LogSaved(string path, long lastEventId, int events);

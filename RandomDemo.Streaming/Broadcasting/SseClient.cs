@@ -1,3 +1,4 @@
+using System.Net;
 using System.Threading.Channels;
 
 namespace RandomDemo.Streaming.Broadcasting;
@@ -11,9 +12,10 @@ internal sealed class SseClient
     private readonly Channel<SseFrame> _queue;
     private readonly HttpContext _context;
 
-    public SseClient(HttpContext context, int capacity)
+    public SseClient(HttpContext context, int capacity, IPAddress? address)
     {
         _context = context;
+        Address = address;
         _queue = Channel.CreateBounded<SseFrame>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
@@ -22,6 +24,9 @@ internal sealed class SseClient
             AllowSynchronousContinuations = false,
         });
     }
+
+    /// <summary>The address its stream counts against (null when exempt from the per-address limit).</summary>
+    public IPAddress? Address { get; }
 
     public ChannelReader<SseFrame> Frames => _queue.Reader;
 

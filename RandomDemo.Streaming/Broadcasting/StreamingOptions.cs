@@ -18,6 +18,12 @@ internal sealed class StreamingOptions
 
     public int MaxClients { get; set; } = 10_000;
 
+    /// <summary>Streams one client address may hold: many browser tabs behind one NAT, not one client taking the service.</summary>
+    public int MaxClientsPerAddress { get; set; } = 100;
+
+    /// <summary>Loopback clients (local tools, benchmarks) are not held to <see cref="MaxClientsPerAddress"/>.</summary>
+    public bool ExemptLoopback { get; set; } = true;
+
     public string? StateFile { get; set; }
 }
 
@@ -31,6 +37,7 @@ internal sealed class StreamingOptionsValidator : IValidateOptions<StreamingOpti
         builder.Require(StreamingOptions.SectionName, options.ReplayBufferSize >= 1, nameof(options.ReplayBufferSize), "must be at least 1", options.ReplayBufferSize);
         builder.Require(StreamingOptions.SectionName, options.ClientQueueCapacity >= 1, nameof(options.ClientQueueCapacity), "must be at least 1", options.ClientQueueCapacity);
         builder.Require(StreamingOptions.SectionName, options.MaxClients >= 1, nameof(options.MaxClients), "must be at least 1", options.MaxClients);
+        builder.Require(StreamingOptions.SectionName, options.MaxClientsPerAddress >= 1, nameof(options.MaxClientsPerAddress), "must be at least 1", options.MaxClientsPerAddress);
         return builder.Build();
     }
 }

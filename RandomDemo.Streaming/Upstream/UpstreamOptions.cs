@@ -22,7 +22,9 @@ internal sealed class UpstreamOptions
 
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+    // A refused connection costs next to nothing, while every second of the cap can be a second of
+    // silence for every client after the generator is back: events resume within a period plus this.
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
 }
 
 internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOptions>

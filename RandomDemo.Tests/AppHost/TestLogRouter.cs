@@ -14,7 +14,14 @@ public sealed partial class TestLogRouter(IMessageSink? diagnostics = null) : IL
 {
     private const string ResourcePrefix = "RandomDemo.AppHost.Resources.";
 
+    /// <summary>How many of the latest lines <see cref="RecentLines"/> keeps.</summary>
+    private const int RecentCapacity = 5000;
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _recent = new();
     private ITestOutputHelper? _output;
+
+    /// <summary>The latest lines written, oldest first (what the AppHost's console showed, for tests to check).</summary>
+    public IReadOnlyCollection<string> RecentLines => _recent;
 
     /// <summary>Routes lines to <paramref name="output"/> until the returned scope is disposed.</summary>
     public IDisposable RouteTo(ITestOutputHelper output)
@@ -31,6 +38,11 @@ public sealed partial class TestLogRouter(IMessageSink? diagnostics = null) : IL
 
     private void WriteLine(string line)
     {
+        _recent.Enqueue(line);
+        while (_recent.Count > RecentCapacity && _recent.TryDequeue(out _))
+        {
+        }
+
         if (_output is { } output)
         {
             try

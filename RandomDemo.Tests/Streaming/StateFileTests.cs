@@ -60,5 +60,24 @@ public sealed class StateFileTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(1, (await stream.ReadDataEventAsync()).EventId);
     }
 
+    [Fact]
+    public async Task State_file_that_cannot_be_written_is_an_error_line_at_start_and_the_service_runs()
+    {
+        // A regular file where the state's folder should be: no one can write there, root included.
+        var blocker = Path.Combine(_directory, "not-a-folder");
+        await File.WriteAllTextAsync(blocker, "");
+
+        await using var stack = await StreamingStack.StartAsync(output, streaming: new Dictionary<string, string?>
+        {
+            ["Streaming__StateFile"] = Path.Combine(blocker, "stream-state.json"),
+        });
+        await using var stream = await stack.ConnectAsync();
+        await stream.ReadDataEventsAsync(3);
+
+        Assert.Contains(stack.Streaming.Output, line => line.StartsWith("fail", StringComparison.Ordinal) && line.Contains("cannot be written", StringComparison.Ordinal));
+        await stack.Streaming.StopAsync();
+        Assert.Contains(stack.Streaming.Output, line => line.Contains("Could not save stream state", StringComparison.Ordinal));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

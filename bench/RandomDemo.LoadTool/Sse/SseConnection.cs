@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using RandomDemo.LoadTool.Measurement;
 
@@ -48,9 +47,6 @@ internal sealed class DeliveryWindow
 /// </summary>
 internal sealed class SseConnection(DeliveryWindow? window, StopAfter stopAfter) : IEventStreamSink
 {
-    private const int ReceiveBufferSize = 2048;
-
-    private readonly EventStreamParser _parser = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _stop;
 
@@ -87,45 +83,10 @@ internal sealed class SseConnection(DeliveryWindow? window, StopAfter stopAfter)
 
     public async Task RunAsync(EndPoint server, ReadOnlyMemory<byte> request, CancellationToken cancellation)
     {
-        var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(server, cancellation);
-            await socket.SendAsync(request, SocketFlags.None, cancellation);
-            var buffer = new byte[ReceiveBufferSize];
-            while (!_stop)
-            {
-                var received = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellation);
-                if (received == 0)
-                {
-                    EndedByServer = true;
-                    break;
-                }
-
-                _parser.Feed(buffer.AsSpan(0, received), this, NowMicros());
-                if (_parser.Finished)
-                {
-                    EndedByServer = true;
-                    break;
-                }
-            }
-
-            // A graceful hang-up (FIN), as a browser closing a tab.
-            socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            // The run is over.
-        }
-        catch (Exception error) when (error is SocketException or IOException or InvalidDataException)
-        {
-            Failure = error.Message;
-        }
-        finally
-        {
-            socket.Dispose();
-            _ready.TrySetException(new IOException(Failure ?? (StatusCode is 0 or 200 ? "stream ended before it was ready" : $"HTTP {StatusCode}")));
-        }
+        var end = await EventStreamSocket.ReadAsync(server, request, this, () => _stop, cancellation);
+        EndedByServer = end.EndedByServer;
+        Failure = end.Failure ?? Failure;
+        _ready.TrySetException(new IOException(Failure ?? (StatusCode is 0 or 200 ? "stream ended before it was ready" : $"HTTP {StatusCode}")));
     }
 
     public void OnStatus(int statusCode)

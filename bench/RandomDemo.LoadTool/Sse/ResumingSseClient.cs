@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using RandomDemo.LoadTool.Measurement;
+
+namespace RandomDemo.LoadTool.Sse;
+
+/// <summary>The newest event id any client has received, and when it first arrived (the run's clock).</summary>
+internal sealed class EventArrivals(Stopwatch clock)
+{
+    private readonly List<(long Id, TimeSpan At)> _arrivals = [];
+    private long _newest = long.MinValue;
+
+    public Stopwatch Clock => clock;
+
+    public void Record(long id)
+    {
+        if (id <= Volatile.Read(ref _newest))
+        {
+            return;
+        }
+
+        lock (_arrivals)
+        {
+            if (id > _newest)
+            {
+                _newest = id;
+                _arrivals.Add((id, clock.Elapsed));
+            }
+        }
+    }
+
+    /// <summary>When the first event newer than any before <paramref name="after"/> arrived; null if none did.</summary>
+    public TimeSpan? FirstAfter(TimeSpan after)
+    {
+        lock (_arrivals)
+        {
+            foreach (var (_, at) in _arrivals)
+            {
+                if (at >= after)
+                {
+                    return at;
+                }
+            }
+
+            return null;
+        }
+    }
+}
+
+/// <summary>
+/// One SSE client on a raw socket that behaves like a browser's EventSource: when its stream ends
+/// or cannot be opened it tries again after a delay, sending Last-Event-ID. It checks what a client
+/// must see across reconnects: each data id once and in order, holes only where a gap event said
+/// so, ids starting afresh only after a reset event.
+/// </summary>
+internal sealed class ResumingSseClient(EventArrivals arrivals, LatencyHistogram resumes, TimeSpan reconnectDelay) : IEventStreamSink
+{
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _stop;
+    private bool _gapAnnounced;
+    private bool _resetAnnounced;
+    private TimeSpan? _lostAt;
+
+    public long LastId { get; private set; } = -1;
+
+    public long Events { get; private set; }
+
+    /// <summary>Streams opened (200 and the retry line).</summary>
+    public int Streams { get; private set; }
+
+    /// <summary>Streams that ended while the run still wanted them.</summary>
+    public int Disconnects { get; private set; }
+
+    /// <summary>Attempts refused (connection refused, non-200).</summary>
+    public int FailedAttempts { get; private set; }
+
+    public long Duplicates { get; private set; }
+
+    /// <summary>Ids skipped without a gap event.</summary>
+    public long Holes { get; private set; }
+
+    public long Gaps { get; private set; }
+
+    public long Resets { get; private set; }
+
+    public string? LastFailure { get; private set; }
+
+    /// <summary>Completes when the first stream is open (the retry line arrived).</summary>
+    public Task Ready => _ready.Task;
+
+    public async Task RunAsync(EndPoint server, Uri url, CancellationToken cancellation)
+    {
+        while (!cancellation.IsCancellationRequested)
+        {
+            var opened = await ReadOneStreamAsync(server, url, cancellation);
+            if (cancellation.IsCancellationRequested)
+            {
+                break;
+            }
+
+            _lostAt ??= arrivals.Clock.Elapsed;
+            if (opened)
+            {
+                Disconnects++;
+            }
+            else
+            {
+                FailedAttempts++;
+            }
+
+            try
+            {
+                await Task.Delay(reconnectDelay, cancellation);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    public void OnStatus(int statusCode)
+    {
+        if (statusCode != 200)
+        {
+            LastFailure = $"HTTP {statusCode}";
+            _stop = true;
+        }
+    }
+
+    public void OnRetry()
+    {
+        Streams++;
+        _ready.TrySetResult();
+    }
+
+    public void OnComment()
+    {
+    }
+
+    public void OnEvent(EventKind kind, long id, long timestamp, long sequence, long receivedMicros)
+    {
+        switch (kind)
+        {
+            case EventKind.Gap:
+                Gaps++;
+                _gapAnnounced = true;
+                return;
+            case EventKind.Reset:
+                Resets++;
+                _resetAnnounced = true;
+                return;
+            case EventKind.Other:
+                return;
+        }
+
+        if (LastId < 0 || _resetAnnounced)
+        {
+            // The first event, or the first of a new numbering.
+        }
+        else if (id <= LastId)
+        {
+            Duplicates++;
+            return;
+        }
+        else if (id != LastId + 1 && !_gapAnnounced)
+        {
+            Holes += id - LastId - 1;
+        }
+
+        _gapAnnounced = _resetAnnounced = false;
+        LastId = id;
+        Events++;
+        arrivals.Record(id);
+        if (_lostAt is { } lost)
+        {
+            // From a lost stream to the next event, as this client lived it (shared by all clients).
+            resumes.Record((long)(arrivals.Clock.Elapsed - lost).TotalMicroseconds);
+            _lostAt = null;
+        }
+    }
+
+    /// <summary>One connection until it ends; true when the stream opened.</summary>
+    private async Task<bool> ReadOneStreamAsync(EndPoint server, Uri url, CancellationToken cancellation)
+    {
+        _stop = false;
+        var streamsBefore = Streams;
+        var end = await EventStreamSocket.ReadAsync(server, Request(url), this, () => _stop, cancellation);
+        LastFailure = end.Failure ?? LastFailure;
+        return Streams > streamsBefore;
+    }
+
+    private byte[] Request(Uri url) => Encoding.ASCII.GetBytes(
+        $"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n"
+        + (LastId >= 0 ? $"Last-Event-ID: {LastId}\r\n" : "") + "\r\n");
+}
