@@ -23,18 +23,23 @@ public static class ClientAddresses
         where TBuilder : IHostApplicationBuilder
     {
         var section = builder.Configuration.GetSection(Section);
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        // PostConfigure: after ASP.NET Core's own set-up, which trusts every sender when
+        // ASPNETCORE_FORWARDEDHEADERS_ENABLED is true (Aspire sets it for external endpoints).
+        builder.Services.PostConfigure<ForwardedHeadersOptions>(options =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
             // Walk back through the X-Forwarded-For list while each hop is a trusted proxy; the first
             // address not trusted is the client (a chain of trusted proxies works, a forged entry stops there).
             options.ForwardLimit = null;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
             var proxies = Values(section, "KnownProxies").ToList();
             var networks = Values(section, "KnownNetworks").ToList();
-            if (proxies.Count + networks.Count > 0)
+            if (proxies.Count + networks.Count == 0)
             {
-                options.KnownProxies.Clear();
-                options.KnownIPNetworks.Clear();
+                // ASP.NET Core's defaults: a proxy on the same host.
+                proxies.Add(IPAddress.IPv6Loopback.ToString());
+                networks.Add("127.0.0.0/8");
             }
 
             foreach (var proxy in proxies)

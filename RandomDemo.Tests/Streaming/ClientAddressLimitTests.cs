@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using RandomDemo.Tests.Infrastructure;
 using RandomDemo.Tests.Gateway;
 using Xunit.Abstractions;
 
@@ -82,6 +85,36 @@ public sealed class ClientAddressLimitTests(ITestOutputHelper output)
         await AssertRefusedAsync(stack, ForwardedFor("203.0.113.3"));
     }
 
+    [Fact]
+    public async Task Aspires_forwarded_headers_switch_does_not_make_every_sender_a_trusted_proxy()
+    {
+        // ASPNETCORE_FORWARDEDHEADERS_ENABLED (set by Aspire, and in the published compose and
+        // Kubernetes output) would trust X-Forwarded-For from anyone. The client here reaches the
+        // service on the machine's own non-loopback address, so it is no proxy of the same host.
+        var address = NonLoopbackAddress();
+        var port = ServiceProcess.FreePort();
+        await using var stack = await StreamingStack.StartAsync(output, streamingPort: port, streaming: new Dictionary<string, string?>
+        {
+            ["Streaming__MaxClientsPerAddress"] = Limit,
+            ["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true",
+            ["ASPNETCORE_URLS"] = $"http://0.0.0.0:{port}",
+        });
+        var stream = new Uri($"http://{address}:{port}/stream");
+        await using var first = await SseConnection.OpenAsync(stream, headers: ForwardedFor("203.0.113.1"));
+        await using var second = await SseConnection.OpenAsync(stream, headers: ForwardedFor("203.0.113.2"));
+
+        // All three count as the machine's address, whatever they claim.
+        await AssertRefusedAsync(stream, ForwardedFor("203.0.113.3"));
+    }
+
+    private static IPAddress NonLoopbackAddress() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(network => network.OperationalStatus == OperationalStatus.Up && network.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(network => network.GetIPProperties().UnicastAddresses)
+            .Select(unicast => unicast.Address)
+            .FirstOrDefault(candidate => candidate.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(candidate))
+        ?? throw new InvalidOperationException("This test needs a non-loopback IPv4 address on the machine.");
+
     private Task<StreamingStack> StartAsync(Dictionary<string, string?> settings)
     {
         settings["Streaming__MaxClientsPerAddress"] = Limit;
@@ -93,9 +126,12 @@ public sealed class ClientAddressLimitTests(ITestOutputHelper output)
     private static Task<SseConnection> OpenForwardedAsync(StreamingStack stack, string address) =>
         SseConnection.OpenAsync(stack.StreamUri, headers: ForwardedFor(address));
 
-    private static async Task AssertRefusedAsync(StreamingStack stack, Dictionary<string, string>? headers = null)
+    private static Task AssertRefusedAsync(StreamingStack stack, Dictionary<string, string>? headers = null) =>
+        AssertRefusedAsync(stack.StreamUri, headers);
+
+    private static async Task AssertRefusedAsync(Uri stream, Dictionary<string, string>? headers = null)
     {
-        var (http, response) = await SseConnection.SendAsync(stack.StreamUri, headers: headers);
+        var (http, response) = await SseConnection.SendAsync(stream, headers: headers);
         using (http)
         using (response)
         {
