@@ -45,7 +45,7 @@ public static class StreamingApi
                 statusCode: StatusCodes.Status400BadRequest);
         }
 
-        if (broadcaster.TryAddClient(context) is not { } client)
+        if (broadcaster.TryAddClient(context, lastEventId) is not var (client, replay))
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return TypedResults.Problem(
@@ -54,9 +54,6 @@ public static class StreamingApi
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        // Subscribed first, then the replay is planned: an event published in between is in the
-        // queue or in the replay (or both, then skipped), never in neither.
-        var replay = lastEventId is { } id ? broadcaster.PlanReplay(id) : default;
         return new EventStreamResult(broadcaster, client, replay);
     }
 

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Numerics;
 using Microsoft.Extensions.Options;
 using RandomDemo.Contracts;
 using RandomDemo.Streaming.Telemetry;
@@ -6,16 +6,20 @@ using RandomDemo.Streaming.Telemetry;
 namespace RandomDemo.Streaming.Broadcasting;
 
 /// <summary>
-/// Numbers upstream points as SSE events, keeps the newest for replay and fans each one out to
-/// every client's queue. Fan-out never waits for a client: a client whose queue is full is
+/// Numbers upstream points as SSE events, keeps the newest for replay and in a live ring, and
+/// offers each one to every client (<see cref="SseClient"/>): idle clients get it written and
+/// flushed right here, on the publisher's thread; busy ones pick it up when their flush completes.
+/// Fan-out never waits for a client: a client whose backlog exceeds its queue capacity is
 /// disconnected. <see cref="Publish"/> is called from one thread (the upstream reader). Each
-/// event's fan-out is timed until every client it was queued to has flushed it (<see cref="FanOutDelivery"/>).
+/// event's fan-out is timed until every client it was offered to has flushed it (<see cref="FanOutDelivery"/>).
 /// </summary>
 internal sealed class EventBroadcaster : IDisposable
 {
-    private readonly ConcurrentDictionary<SseClient, byte> _clients = new();
+    // Guards the replay buffer, the last id and the client list (joins, leaves, snapshots).
+    private readonly Lock _lock = new();
+    private readonly List<SseClient> _clients = [];
     private readonly ReplayBuffer _replay;
-    private readonly Lock _replayLock = new();
+    private readonly SseFrame?[] _live;
     private readonly SseFrames _frames = new();
     private readonly StreamingOptions _options;
     private readonly StreamingTelemetry _telemetry;
@@ -23,12 +27,13 @@ internal sealed class EventBroadcaster : IDisposable
     private readonly ITimer _keepAliveTimer;
     private readonly long _startedAt;
 
+    // The publisher's copy of the client list, reused for every event.
+    private SseClient[] _publishSnapshot = [];
     private long _lastEventId;
-    private int _clientCount;
     private long _messagesSent;
     private long _clientsDropped;
     private int _broadcastSinceKeepAlive;
-    private volatile bool _closed;
+    private bool _closed;
 
     public EventBroadcaster(IOptions<StreamingOptions> options, StreamingTelemetry telemetry, TimeProvider time)
     {
@@ -36,6 +41,9 @@ internal sealed class EventBroadcaster : IDisposable
         _telemetry = telemetry;
         _time = time;
         _replay = new ReplayBuffer(_options.ReplayBufferSize);
+
+        // Room for four full client queues: a frame a client may still send or release is never overwritten.
+        _live = new SseFrame?[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, 4 * _options.ClientQueueCapacity))];
         RetryFrame = SseFrames.Retry(_options.RetryMilliseconds);
         _startedAt = time.GetTimestamp();
         _keepAliveTimer = time.CreateTimer(static state => ((EventBroadcaster)state!).OnKeepAliveTick(), this, _options.KeepAliveInterval, _options.KeepAliveInterval);
@@ -44,7 +52,16 @@ internal sealed class EventBroadcaster : IDisposable
     /// <summary>The <c>retry:</c> hint every stream starts with.</summary>
     public byte[] RetryFrame { get; }
 
-    public int Clients => Volatile.Read(ref _clientCount);
+    public int Clients
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _clients.Count;
+            }
+        }
+    }
 
     public long MessagesSent => Interlocked.Read(ref _messagesSent);
 
@@ -54,93 +71,112 @@ internal sealed class EventBroadcaster : IDisposable
 
     public TimeSpan Uptime => _time.GetElapsedTime(_startedAt);
 
-    /// <summary>Numbers a point as the next event, keeps it for replay and queues it to every client.</summary>
+    /// <summary>Numbers a point as the next event, keeps it for replay and offers it to every client.</summary>
     public void Publish(DataPoint point)
     {
         var delivery = _telemetry.StartFanOut();
-        var frame = _frames.Data(_lastEventId + 1, point);
-        lock (_replayLock)
+        var frame = _frames.Data(_lastEventId + 1, point) with { Delivery = delivery };
+        int count;
+        lock (_lock)
         {
             _replay.Add(frame);
+            _live[frame.Id & (_live.Length - 1)] = frame;
             Interlocked.Exchange(ref _lastEventId, frame.Id);
+            count = CopyClients(ref _publishSnapshot);
         }
 
         Volatile.Write(ref _broadcastSinceKeepAlive, 1);
-        delivery.Queued(FanOut(frame with { Delivery = delivery }));
-    }
 
-    /// <summary>
-    /// Registers a client whose queue receives every event published from now on; null when the
-    /// client limit is reached or the service is stopping.
-    /// </summary>
-    public SseClient? TryAddClient(HttpContext context)
-    {
-        if (Interlocked.Increment(ref _clientCount) > _options.MaxClients || _closed)
+        // Every share is handed out before any client can see the event; those not taken are given back after.
+        delivery.Offering(count);
+        var notTaken = 0;
+        foreach (var client in _publishSnapshot.AsSpan(0, count))
         {
-            Interlocked.Decrement(ref _clientCount);
-            return null;
-        }
-
-        var client = new SseClient(context, _options.ClientQueueCapacity);
-        _clients.TryAdd(client, 0);
-        if (_closed)
-        {
-            // Stopping began while this client was being added: CloseAllClients may not have seen it.
-            RemoveClient(client);
-            return null;
-        }
-
-        return client;
-    }
-
-    /// <summary>
-    /// What a client that last saw <paramref name="lastEventId"/> must get before its live queue.
-    /// Call after <see cref="TryAddClient"/>, so that nothing published in between is missed; the
-    /// client skips queued events with ids up to <see cref="ReplayPlan.SkipThroughId"/>.
-    /// </summary>
-    public ReplayPlan PlanReplay(long lastEventId)
-    {
-        lock (_replayLock)
-        {
-            var newest = _lastEventId;
-            if (lastEventId > newest)
+            if (client.Backlog(frame.Id) > _options.ClientQueueCapacity)
             {
-                return new ReplayPlan(SseFrames.Reset(lastEventId, newest + 1), [], newest);
+                Drop(client);
+                notTaken++;
+            }
+            else if (client.Offer(frame.Id))
+            {
+                client.Deliver();
+            }
+            else
+            {
+                notTaken++;
+            }
+        }
+
+        // No reference to a client outlives the fan-out.
+        Array.Clear(_publishSnapshot, 0, count);
+        delivery.Release(notTaken);
+    }
+
+    /// <summary>
+    /// Registers a client that gets every event published from now on, and plans what it must get
+    /// before them for <paramref name="lastEventId"/> (the replay); null when the client limit is
+    /// reached or the service is stopping. Start the client with the plan.
+    /// </summary>
+    public (SseClient Client, ReplayPlan Replay)? TryAddClient(HttpContext context, long? lastEventId)
+    {
+        lock (_lock)
+        {
+            if (_closed || _clients.Count >= _options.MaxClients)
+            {
+                return null;
             }
 
-            var oldest = _replay.Count == 0 ? newest + 1 : _replay.OldestId;
-            var notice = lastEventId + 1 < oldest ? SseFrames.Gap(lastEventId + 1, oldest - 1) : null;
-            return new ReplayPlan(notice, _replay.After(lastEventId), newest);
+            // In one step with publishing: every event is either in the replay (or before it) or offered live.
+            var client = new SseClient(this, context, _lastEventId) { Slot = _clients.Count };
+            _clients.Add(client);
+            return (client, lastEventId is { } id ? PlanReplay(id) : default);
         }
     }
 
-    /// <summary>Forgets a client (idempotent); its queue completes.</summary>
+    /// <summary>Forgets a client (idempotent); called by the client when it is finished.</summary>
     public void RemoveClient(SseClient client)
     {
-        if (_clients.TryRemove(client, out _))
+        lock (_lock)
         {
-            Interlocked.Decrement(ref _clientCount);
-        }
+            if (client.Slot < 0)
+            {
+                return;
+            }
 
-        client.Complete();
+            var last = _clients[^1];
+            _clients[client.Slot] = last;
+            last.Slot = client.Slot;
+            _clients.RemoveAt(_clients.Count - 1);
+            client.Slot = -1;
+        }
     }
+
+    /// <summary>The live frame with this id, or null once the ring no longer holds it.</summary>
+    public SseFrame? LiveFrame(long id) => Volatile.Read(ref _live[id & (_live.Length - 1)]) is { } frame && frame.Id == id ? frame : null;
 
     public void CountSent(long events) => Interlocked.Add(ref _messagesSent, events);
 
-    /// <summary>Ends every stream gracefully (queued frames are still sent) and refuses new clients.</summary>
+    /// <summary>Ends every stream and refuses new clients.</summary>
     public void CloseAllClients()
     {
-        _closed = true;
-        foreach (var (client, _) in _clients)
+        SseClient[] clients = [];
+        int count;
+        lock (_lock)
         {
-            RemoveClient(client);
+            _closed = true;
+            count = CopyClients(ref clients);
+        }
+
+        foreach (var client in clients.AsSpan(0, count))
+        {
+            client.Close();
         }
     }
 
     /// <summary>The replay buffer and last id, for saving across a restart.</summary>
     public EventState Snapshot()
     {
-        lock (_replayLock)
+        lock (_lock)
         {
             return new EventState(_lastEventId, _replay.After(0));
         }
@@ -149,7 +185,7 @@ internal sealed class EventBroadcaster : IDisposable
     /// <summary>Continues numbering (and replay) from a saved state; call before anything is published.</summary>
     public void Restore(EventState state)
     {
-        lock (_replayLock)
+        lock (_lock)
         {
             foreach (var frame in state.Events.TakeLast(_options.ReplayBufferSize))
             {
@@ -162,51 +198,69 @@ internal sealed class EventBroadcaster : IDisposable
 
     public void Dispose() => _keepAliveTimer.Dispose();
 
-    private void OnKeepAliveTick()
+    /// <summary>
+    /// What a client that last saw <paramref name="lastEventId"/> must get before the live events;
+    /// call under the lock, together with adding the client.
+    /// </summary>
+    private ReplayPlan PlanReplay(long lastEventId)
     {
-        if (Interlocked.Exchange(ref _broadcastSinceKeepAlive, 0) == 0)
+        var newest = _lastEventId;
+        if (lastEventId > newest)
         {
-            FanOut(SseFrames.KeepAlive);
+            return new ReplayPlan(SseFrames.Reset(lastEventId, newest + 1), []);
         }
+
+        var oldest = _replay.Count == 0 ? newest + 1 : _replay.OldestId;
+        var notice = lastEventId + 1 < oldest ? SseFrames.Gap(lastEventId + 1, oldest - 1) : null;
+        return new ReplayPlan(notice, _replay.After(lastEventId));
     }
 
-    /// <summary>Queues the frame to every client (dropping those whose queue is full); returns how many got it.</summary>
-    private int FanOut(SseFrame frame)
+    /// <summary>Copies the client list into <paramref name="buffer"/> (grown as needed); call under the lock.</summary>
+    private int CopyClients(ref SseClient[] buffer)
     {
-        var queued = 0;
-
-        // Enumerating the dictionary itself takes no lock and copies nothing (Keys would do both).
-        foreach (var (client, _) in _clients)
+        if (buffer.Length < _clients.Count)
         {
-            if (client.TryEnqueue(frame))
-            {
-                queued++;
-            }
-            else
-            {
-                Drop(client);
-            }
+            buffer = new SseClient[Math.Max(_clients.Count, 2 * buffer.Length)];
         }
 
-        return queued;
+        _clients.CopyTo(buffer);
+        return _clients.Count;
+    }
+
+    private void OnKeepAliveTick()
+    {
+        if (Interlocked.Exchange(ref _broadcastSinceKeepAlive, 0) != 0)
+        {
+            return;
+        }
+
+        SseClient[] clients = [];
+        int count;
+        lock (_lock)
+        {
+            count = CopyClients(ref clients);
+        }
+
+        foreach (var client in clients.AsSpan(0, count))
+        {
+            client.KeepAlive();
+        }
     }
 
     private void Drop(SseClient client)
     {
-        if (_clients.TryRemove(client, out _))
+        if (client.Abort())
         {
-            Interlocked.Decrement(ref _clientCount);
             Interlocked.Increment(ref _clientsDropped);
-            client.Disconnect();
         }
     }
 }
 
 /// <summary>
-/// The start of a resumed stream: an optional gap or reset event, then the replayed frames; queued
-/// live frames with ids up to <see cref="SkipThroughId"/> were replayed (or predate the reset) and are skipped.
+/// The start of a resumed stream: an optional gap or reset event, then the replayed frames; live
+/// events follow from the newest id at the time of the plan.
 /// </summary>
-internal readonly record struct ReplayPlan(byte[]? Notice, SseFrame[] Frames, long SkipThroughId);
+internal readonly record struct ReplayPlan(byte[]? Notice, SseFrame[] Frames);
 
 /// <summary>What survives a graceful restart: the last event id and the replay buffer's frames, oldest first.</summary>
 internal sealed record EventState(long LastEventId, IReadOnlyList<SseFrame> Events);

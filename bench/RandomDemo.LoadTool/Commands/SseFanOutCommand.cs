@@ -71,6 +71,9 @@ internal static class SseFanOutCommand
         window.FromId = start.LastEventId;
         var selfStart = ProcessSample.Self();
         ProcessSample? serverStart = serverPid is { } pid3 ? ProcessSample.Take(pid3) : null;
+
+        // The service's own measure of the same window: publish until the last client flushed.
+        await using var fanOut = serverPid is { } pid5 ? InServiceHistogram.Start(pid5, "RandomDemo.Streaming", "streaming.fanout.duration", duration) : null;
         await Task.Delay(duration, cancellation);
         ProcessSample? serverEnd = serverPid is { } pid4 ? ProcessSample.Take(pid4) : null;
         var selfEnd = ProcessSample.Self();
@@ -85,6 +88,7 @@ internal static class SseFanOutCommand
         }
 
         var after = await StreamingMetrics.GetAsync(http, url, cancellation);
+        var fanOutWindow = fanOut is null ? null : await fanOut.FirstIntervalAsync(TimeSpan.FromSeconds(10));
 
         // After the window, with every client still connected: what live objects hold per connection.
         var heapWithClients = serverPid is { } gcPid2 ? await FullGc.CollectAsync(gcPid2, TimeSpan.FromSeconds(15)) : null;
@@ -103,6 +107,13 @@ internal static class SseFanOutCommand
         Console.WriteLine($"latency: {window.Latency.Summary()}");
         Console.WriteLine($"loadtool cpu: {ProcessSample.CpuPercent(selfStart, selfEnd):F0}% of one core; load average {ProcessSample.LoadAverage()}");
 
+        var inService = "";
+        if (fanOutWindow is { } f)
+        {
+            Console.WriteLine($"server fan-out (streaming.fanout.duration, publish until the last client flushed): {f.Count} events, p50 {1000 * f.Quantile(0.5):F1} ms, p99 {1000 * f.Quantile(0.99):F1} ms");
+            inService = $" fanout_events={f.Count} fanout_p50_ms={1000 * f.Quantile(0.5):F1} fanout_p99_ms={1000 * f.Quantile(0.99):F1}";
+        }
+
         var resources = "";
         if (serverBefore is { } b && serverWithClients is { } w && serverStart is { } s && serverEnd is { } e)
         {
@@ -119,7 +130,7 @@ internal static class SseFanOutCommand
         }
 
         Console.WriteLine($"RESULT sse clients={clients} connected={connected} complete={complete} events={windowEvents} "
-            + $"p50_ms={window.Latency.PercentileMs(0.5):F1} p99_ms={window.Latency.PercentileMs(0.99):F1} max_ms={window.Latency.MaxMs:F1}{resources} "
+            + $"p50_ms={window.Latency.PercentileMs(0.5):F1} p99_ms={window.Latency.PercentileMs(0.99):F1} max_ms={window.Latency.MaxMs:F1}{inService}{resources} "
             + $"loadtool_cpu_pct={ProcessSample.CpuPercent(selfStart, selfEnd):F0}");
         return complete == clients ? 0 : 1;
     }
