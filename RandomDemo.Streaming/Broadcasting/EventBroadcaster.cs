@@ -7,17 +7,18 @@ namespace RandomDemo.Streaming.Broadcasting;
 
 /// <summary>
 /// Numbers upstream points as SSE events, keeps the newest for replay and in a live ring, and
-/// offers each one to every client (<see cref="SseClient"/>): idle clients get it written and
-/// flushed right here, on the publisher's thread; busy ones pick it up when their flush completes.
+/// offers each one to every client (<see cref="SseClient"/>), one <see cref="FanOutShard"/> per
+/// core: idle clients get it written and flushed by the shard's thread; busy ones pick it up when
+/// their flush completes.
 /// Fan-out never waits for a client: a client whose backlog exceeds its queue capacity is
 /// disconnected. <see cref="Publish"/> is called from one thread (the upstream reader). Each
 /// event's fan-out is timed until every client it was offered to has flushed it (<see cref="FanOutDelivery"/>).
 /// </summary>
 internal sealed class EventBroadcaster : IDisposable
 {
-    // Guards the replay buffer, the last id and the client list (joins, leaves, snapshots).
+    // Guards the replay buffer, the last id and the shards' client lists (joins, leaves, snapshots).
     private readonly Lock _lock = new();
-    private readonly List<SseClient> _clients = [];
+    private readonly FanOutShard[] _shards;
     private readonly ReplayBuffer _replay;
     private readonly SseFrame?[] _live;
     private readonly SseFrames _frames = new();
@@ -27,8 +28,7 @@ internal sealed class EventBroadcaster : IDisposable
     private readonly ITimer _keepAliveTimer;
     private readonly long _startedAt;
 
-    // The publisher's copy of the client list, reused for every event.
-    private SseClient[] _publishSnapshot = [];
+    private int _clientCount;
     private long _lastEventId;
     private long _messagesSent;
     private long _clientsDropped;
@@ -41,6 +41,7 @@ internal sealed class EventBroadcaster : IDisposable
         _telemetry = telemetry;
         _time = time;
         _replay = new ReplayBuffer(_options.ReplayBufferSize);
+        _shards = [.. Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new FanOutShard(this))];
 
         // Room for four full client queues: a frame a client may still send or release is never overwritten.
         _live = new SseFrame?[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, 4 * _options.ClientQueueCapacity))];
@@ -52,16 +53,7 @@ internal sealed class EventBroadcaster : IDisposable
     /// <summary>The <c>retry:</c> hint every stream starts with.</summary>
     public byte[] RetryFrame { get; }
 
-    public int Clients
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _clients.Count;
-            }
-        }
-    }
+    public int Clients => Volatile.Read(ref _clientCount);
 
     public long MessagesSent => Interlocked.Read(ref _messagesSent);
 
@@ -74,23 +66,53 @@ internal sealed class EventBroadcaster : IDisposable
     /// <summary>Numbers a point as the next event, keeps it for replay and offers it to every client.</summary>
     public void Publish(DataPoint point)
     {
-        var delivery = _telemetry.StartFanOut();
-        var frame = _frames.Data(_lastEventId + 1, point) with { Delivery = delivery };
-        int count;
+        var frame = _frames.Data(_lastEventId + 1, point);
         lock (_lock)
         {
+            // Decided with the client count that the shards will see: an idle service times nothing.
+            if (_clientCount > 0)
+            {
+                // One share per shard until each shard knows its clients.
+                var delivery = _telemetry.StartFanOut();
+                delivery.Offering(_shards.Length);
+                frame = frame with { Delivery = delivery };
+            }
+
             _replay.Add(frame);
             _live[frame.Id & (_live.Length - 1)] = frame;
             Interlocked.Exchange(ref _lastEventId, frame.Id);
-            count = CopyClients(ref _publishSnapshot);
         }
 
         Volatile.Write(ref _broadcastSinceKeepAlive, 1);
+        if (frame.Delivery is null)
+        {
+            return;
+        }
 
-        // Every share is handed out before any client can see the event; those not taken are given back after.
-        delivery.Offering(count);
+        for (var i = 1; i < _shards.Length; i++)
+        {
+            _shards[i].Post(frame, inline: false);
+        }
+
+        _shards[0].Post(frame, inline: true);
+    }
+
+    /// <summary>Offers a live event to the shard's clients: idle ones get it written and flushed here.</summary>
+    public void FanOut(FanOutShard shard, SseFrame frame)
+    {
+        int count;
+        lock (_lock)
+        {
+            var snapshot = shard.Snapshot;
+            count = CopyClients(shard.Clients, ref snapshot);
+            shard.Snapshot = snapshot;
+        }
+
+        // The shard's share becomes one per client before any client can see the event; those not taken are given back after.
+        var delivery = frame.Delivery!;
+        delivery.Extend(count - 1);
         var notTaken = 0;
-        foreach (var client in _publishSnapshot.AsSpan(0, count))
+        foreach (var client in shard.Snapshot.AsSpan(0, count))
         {
             if (client.Backlog(frame.Id) > _options.ClientQueueCapacity)
             {
@@ -108,7 +130,7 @@ internal sealed class EventBroadcaster : IDisposable
         }
 
         // No reference to a client outlives the fan-out.
-        Array.Clear(_publishSnapshot, 0, count);
+        Array.Clear(shard.Snapshot, 0, count);
         delivery.Release(notTaken);
     }
 
@@ -121,14 +143,16 @@ internal sealed class EventBroadcaster : IDisposable
     {
         lock (_lock)
         {
-            if (_closed || _clients.Count >= _options.MaxClients)
+            if (_closed || _clientCount >= _options.MaxClients)
             {
                 return null;
             }
 
             // In one step with publishing: every event is either in the replay (or before it) or offered live.
-            var client = new SseClient(this, context, _lastEventId) { Slot = _clients.Count };
-            _clients.Add(client);
+            var shard = _shards.MinBy(s => s.Clients.Count)!;
+            var client = new SseClient(this, context, _lastEventId) { Shard = shard, Slot = shard.Clients.Count };
+            shard.Clients.Add(client);
+            Interlocked.Increment(ref _clientCount);
             return (client, lastEventId is { } id ? PlanReplay(id) : default);
         }
     }
@@ -138,16 +162,18 @@ internal sealed class EventBroadcaster : IDisposable
     {
         lock (_lock)
         {
-            if (client.Slot < 0)
+            if (client.Shard is not { } shard)
             {
                 return;
             }
 
-            var last = _clients[^1];
-            _clients[client.Slot] = last;
+            var clients = shard.Clients;
+            var last = clients[^1];
+            clients[client.Slot] = last;
             last.Slot = client.Slot;
-            _clients.RemoveAt(_clients.Count - 1);
-            client.Slot = -1;
+            clients.RemoveAt(clients.Count - 1);
+            client.Shard = null;
+            Interlocked.Decrement(ref _clientCount);
         }
     }
 
@@ -159,15 +185,12 @@ internal sealed class EventBroadcaster : IDisposable
     /// <summary>Ends every stream and refuses new clients.</summary>
     public void CloseAllClients()
     {
-        SseClient[] clients = [];
-        int count;
         lock (_lock)
         {
             _closed = true;
-            count = CopyClients(ref clients);
         }
 
-        foreach (var client in clients.AsSpan(0, count))
+        foreach (var client in AllClients())
         {
             client.Close();
         }
@@ -215,16 +238,25 @@ internal sealed class EventBroadcaster : IDisposable
         return new ReplayPlan(notice, _replay.After(lastEventId));
     }
 
-    /// <summary>Copies the client list into <paramref name="buffer"/> (grown as needed); call under the lock.</summary>
-    private int CopyClients(ref SseClient[] buffer)
+    /// <summary>Copies <paramref name="clients"/> into <paramref name="buffer"/> (grown as needed); call under the lock.</summary>
+    private static int CopyClients(List<SseClient> clients, ref SseClient[] buffer)
     {
-        if (buffer.Length < _clients.Count)
+        if (buffer.Length < clients.Count)
         {
-            buffer = new SseClient[Math.Max(_clients.Count, 2 * buffer.Length)];
+            buffer = new SseClient[Math.Max(clients.Count, 2 * buffer.Length)];
         }
 
-        _clients.CopyTo(buffer);
-        return _clients.Count;
+        clients.CopyTo(buffer);
+        return clients.Count;
+    }
+
+    /// <summary>Every client now, in a new array; for the rare whole-service passes (keep-alive, shutdown).</summary>
+    private SseClient[] AllClients()
+    {
+        lock (_lock)
+        {
+            return [.. _shards.SelectMany(shard => shard.Clients)];
+        }
     }
 
     private void OnKeepAliveTick()
@@ -234,14 +266,7 @@ internal sealed class EventBroadcaster : IDisposable
             return;
         }
 
-        SseClient[] clients = [];
-        int count;
-        lock (_lock)
-        {
-            count = CopyClients(ref clients);
-        }
-
-        foreach (var client in clients.AsSpan(0, count))
+        foreach (var client in AllClients())
         {
             client.KeepAlive();
         }

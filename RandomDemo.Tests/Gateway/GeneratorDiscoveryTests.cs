@@ -1,72 +1,58 @@
-using System.Threading.Channels;
+using Grpc.Core;
 using Grpc.Net.Client;
-using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.ServiceDiscovery;
 using RandomDemo.Contracts;
+using RandomDemo.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.Gateway;
 
 /// <summary>
-/// The one long-lived gRPC channel of the gateway (and the streaming service) follows service
-/// discovery: <see cref="ServiceDiscoveryResolverFactory"/> resolves the generator's endpoints and
-/// resolves again when discovery's configuration changes, without a new channel.
+/// The gateway's (and the streaming service's) generator client: one long-lived gRPC channel that
+/// still follows service discovery (<see cref="ServiceDiscoveryResolverFactory"/>): when discovery's
+/// endpoints change, calls go to the new generator without a new channel.
 /// </summary>
-public sealed class GeneratorDiscoveryTests
+public sealed class GeneratorDiscoveryTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan SwitchTimeout = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task Resolver_follows_a_change_of_the_generator_endpoints()
+    public async Task Client_is_one_singleton_whose_channel_follows_a_change_of_the_generator_endpoint()
     {
-        var source = new Dictionary<string, string?> { ["Services:generator:http:0"] = "http://127.0.0.1:5001" };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(source).Build();
-        await using var provider = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddLogging()
-            .AddServiceDiscovery()
-            .Services.BuildServiceProvider();
-        var factory = new ServiceDiscoveryResolverFactory(provider.GetRequiredService<ServiceEndpointResolver>());
-        using var resolver = factory.Create(new ResolverOptions(new Uri("discovery://generator"), 80, NullLoggerFactory.Instance, new GrpcChannelOptions()));
-        var results = Channel.CreateUnbounded<ResolverResult>();
-        resolver.Start(result => results.Writer.TryWrite(result));
-        resolver.Refresh();
+        await using var first = await ServiceProcess.StartAsync("RandomDemo.Generator", output);
+        await using var second = await ServiceProcess.StartAsync("RandomDemo.Generator", output);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Services:generator:http:0"] = first.BaseAddress.ToString().TrimEnd('/') })
+            .Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddServiceDiscovery();
+        await using var provider = services.AddRandomServiceClient(configuration).BuildServiceProvider();
+        var client = provider.GetRequiredService<RandomService.RandomServiceClient>();
+        Assert.Same(client, provider.GetRequiredService<RandomService.RandomServiceClient>());
+        Assert.Equal("generator", provider.GetRequiredService<GrpcChannel>().Target);
+        Assert.Equal(7, (await client.GetRandomNumberAsync(new NumberRequest { Min = 7, Max = 7 })).Value);
 
-        Assert.Equal(["127.0.0.1:5001"], await NextAddressesAsync(results.Reader));
-
-        // What an orchestrator does when the generator moves: new endpoints, configuration reloaded.
-        configuration["Services:generator:http:0"] = "http://127.0.0.1:5002";
-        configuration["Services:generator:http:1"] = "http://127.0.0.1:5003";
+        // What an orchestrator does when the generator moves: the old one goes, discovery's configuration changes.
+        first.Kill();
+        configuration["Services:generator:http:0"] = second.BaseAddress.ToString().TrimEnd('/');
         configuration.Reload();
 
-        Assert.Equal(["127.0.0.1:5002", "127.0.0.1:5003"], await NextAddressesAsync(results.Reader));
-    }
-
-    [Fact]
-    public void Gateway_client_is_one_singleton_on_a_discovery_channel_when_discovery_knows_the_generator()
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Services:generator:http:0"] = "http://127.0.0.1:5001" })
-            .Build();
-        using var provider = new ServiceCollection()
-            .AddLogging()
-            .AddServiceDiscovery()
-            .Services.AddSingleton<IConfiguration>(configuration)
-            .AddRandomServiceClient(configuration)
-            .BuildServiceProvider();
-
-        var channel = provider.GetRequiredService<GrpcChannel>();
-        Assert.Equal("generator", channel.Target);
-        Assert.Same(provider.GetRequiredService<RandomService.RandomServiceClient>(), provider.GetRequiredService<RandomService.RandomServiceClient>());
-    }
-
-    private static async Task<string[]> NextAddressesAsync(ChannelReader<ResolverResult> results)
-    {
-        using var timeout = new CancellationTokenSource(ResolveTimeout);
-        var result = await results.ReadAsync(timeout.Token);
-        Assert.Equal(Grpc.Core.StatusCode.OK, result.Status.StatusCode);
-        return [.. result.Addresses!.Select(address => $"{address.EndPoint.Host}:{address.EndPoint.Port}")];
+        var value = await Eventually.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await client.GetRandomNumberAsync(new NumberRequest { Min = 8, Max = 8 }, deadline: DateTime.UtcNow.AddSeconds(5))).Value;
+                }
+                catch (RpcException)
+                {
+                    return 0;
+                }
+            },
+            answer => answer == 8,
+            SwitchTimeout,
+            "an answer from the generator that discovery names now");
+        Assert.Equal(8, value);
     }
 }
