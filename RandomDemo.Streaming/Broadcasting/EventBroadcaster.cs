@@ -7,18 +7,17 @@ namespace RandomDemo.Streaming.Broadcasting;
 
 /// <summary>
 /// Numbers upstream points as SSE events, keeps the newest for replay and in a live ring, and
-/// offers each one to every client (<see cref="SseClient"/>), one <see cref="FanOutShard"/> per
-/// core: idle clients get it written and flushed by the shard's thread; busy ones pick it up when
-/// their flush completes.
+/// offers each one to every client (<see cref="SseClient"/>): idle clients get it written and
+/// flushed right here, on the publisher's thread; busy ones pick it up when their flush completes.
 /// Fan-out never waits for a client: a client whose backlog exceeds its queue capacity is
 /// disconnected. <see cref="Publish"/> is called from one thread (the upstream reader). Each
 /// event's fan-out is timed until every client it was offered to has flushed it (<see cref="FanOutDelivery"/>).
 /// </summary>
 internal sealed class EventBroadcaster : IDisposable
 {
-    // Guards the replay buffer, the last id and the shards' client lists (joins, leaves, snapshots).
+    // Guards the replay buffer, the last id and the client list (joins, leaves, snapshots).
     private readonly Lock _lock = new();
-    private readonly FanOutShard[] _shards;
+    private readonly List<SseClient> _clients = [];
     private readonly ReplayBuffer _replay;
     private readonly SseFrame?[] _live;
     private readonly SseFrames _frames = new();
@@ -28,7 +27,8 @@ internal sealed class EventBroadcaster : IDisposable
     private readonly ITimer _keepAliveTimer;
     private readonly long _startedAt;
 
-    private int _clientCount;
+    // The publisher's copy of the client list, reused for every event.
+    private SseClient[] _publishSnapshot = [];
     private long _lastEventId;
     private long _messagesSent;
     private long _clientsDropped;
@@ -41,7 +41,6 @@ internal sealed class EventBroadcaster : IDisposable
         _telemetry = telemetry;
         _time = time;
         _replay = new ReplayBuffer(_options.ReplayBufferSize);
-        _shards = [.. Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new FanOutShard(this))];
 
         // Room for four full client queues: a frame a client may still send or release is never overwritten.
         _live = new SseFrame?[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, 4 * _options.ClientQueueCapacity))];
@@ -53,7 +52,16 @@ internal sealed class EventBroadcaster : IDisposable
     /// <summary>The <c>retry:</c> hint every stream starts with.</summary>
     public byte[] RetryFrame { get; }
 
-    public int Clients => Volatile.Read(ref _clientCount);
+    public int Clients
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _clients.Count;
+            }
+        }
+    }
 
     public long MessagesSent => Interlocked.Read(ref _messagesSent);
 
@@ -66,53 +74,23 @@ internal sealed class EventBroadcaster : IDisposable
     /// <summary>Numbers a point as the next event, keeps it for replay and offers it to every client.</summary>
     public void Publish(DataPoint point)
     {
-        var frame = _frames.Data(_lastEventId + 1, point);
-        lock (_lock)
-        {
-            // Decided with the client count that the shards will see: an idle service times nothing.
-            if (_clientCount > 0)
-            {
-                // One share per shard until each shard knows its clients.
-                var delivery = _telemetry.StartFanOut();
-                delivery.Offering(_shards.Length);
-                frame = frame with { Delivery = delivery };
-            }
-
-            _replay.Add(frame);
-            _live[frame.Id & (_live.Length - 1)] = frame;
-            Interlocked.Exchange(ref _lastEventId, frame.Id);
-        }
-
-        Volatile.Write(ref _broadcastSinceKeepAlive, 1);
-        if (frame.Delivery is null)
-        {
-            return;
-        }
-
-        for (var i = 1; i < _shards.Length; i++)
-        {
-            _shards[i].Post(frame, inline: false);
-        }
-
-        _shards[0].Post(frame, inline: true);
-    }
-
-    /// <summary>Offers a live event to the shard's clients: idle ones get it written and flushed here.</summary>
-    public void FanOut(FanOutShard shard, SseFrame frame)
-    {
+        var delivery = _telemetry.StartFanOut();
+        var frame = _frames.Data(_lastEventId + 1, point) with { Delivery = delivery };
         int count;
         lock (_lock)
         {
-            var snapshot = shard.Snapshot;
-            count = CopyClients(shard.Clients, ref snapshot);
-            shard.Snapshot = snapshot;
+            _replay.Add(frame);
+            _live[frame.Id & (_live.Length - 1)] = frame;
+            Interlocked.Exchange(ref _lastEventId, frame.Id);
+            count = CopyClients(ref _publishSnapshot);
         }
 
-        // The shard's share becomes one per client before any client can see the event; those not taken are given back after.
-        var delivery = frame.Delivery!;
-        delivery.Extend(count - 1);
+        Volatile.Write(ref _broadcastSinceKeepAlive, 1);
+
+        // Every share is handed out before any client can see the event; those not taken are given back after.
+        delivery.Offering(count);
         var notTaken = 0;
-        foreach (var client in shard.Snapshot.AsSpan(0, count))
+        foreach (var client in _publishSnapshot.AsSpan(0, count))
         {
             if (client.Backlog(frame.Id) > _options.ClientQueueCapacity)
             {
@@ -130,7 +108,7 @@ internal sealed class EventBroadcaster : IDisposable
         }
 
         // No reference to a client outlives the fan-out.
-        Array.Clear(shard.Snapshot, 0, count);
+        Array.Clear(_publishSnapshot, 0, count);
         delivery.Release(notTaken);
     }
 
@@ -143,16 +121,14 @@ internal sealed class EventBroadcaster : IDisposable
     {
         lock (_lock)
         {
-            if (_closed || _clientCount >= _options.MaxClients)
+            if (_closed || _clients.Count >= _options.MaxClients)
             {
                 return null;
             }
 
             // In one step with publishing: every event is either in the replay (or before it) or offered live.
-            var shard = _shards.MinBy(s => s.Clients.Count)!;
-            var client = new SseClient(this, context, _lastEventId) { Shard = shard, Slot = shard.Clients.Count };
-            shard.Clients.Add(client);
-            Interlocked.Increment(ref _clientCount);
+            var client = new SseClient(this, context, _lastEventId) { Slot = _clients.Count };
+            _clients.Add(client);
             return (client, lastEventId is { } id ? PlanReplay(id) : default);
         }
     }
@@ -162,18 +138,16 @@ internal sealed class EventBroadcaster : IDisposable
     {
         lock (_lock)
         {
-            if (client.Shard is not { } shard)
+            if (client.Slot < 0)
             {
                 return;
             }
 
-            var clients = shard.Clients;
-            var last = clients[^1];
-            clients[client.Slot] = last;
+            var last = _clients[^1];
+            _clients[client.Slot] = last;
             last.Slot = client.Slot;
-            clients.RemoveAt(clients.Count - 1);
-            client.Shard = null;
-            Interlocked.Decrement(ref _clientCount);
+            _clients.RemoveAt(_clients.Count - 1);
+            client.Slot = -1;
         }
     }
 
@@ -185,12 +159,15 @@ internal sealed class EventBroadcaster : IDisposable
     /// <summary>Ends every stream and refuses new clients.</summary>
     public void CloseAllClients()
     {
+        SseClient[] clients = [];
+        int count;
         lock (_lock)
         {
             _closed = true;
+            count = CopyClients(ref clients);
         }
 
-        foreach (var client in AllClients())
+        foreach (var client in clients.AsSpan(0, count))
         {
             client.Close();
         }
@@ -238,25 +215,16 @@ internal sealed class EventBroadcaster : IDisposable
         return new ReplayPlan(notice, _replay.After(lastEventId));
     }
 
-    /// <summary>Copies <paramref name="clients"/> into <paramref name="buffer"/> (grown as needed); call under the lock.</summary>
-    private static int CopyClients(List<SseClient> clients, ref SseClient[] buffer)
+    /// <summary>Copies the client list into <paramref name="buffer"/> (grown as needed); call under the lock.</summary>
+    private int CopyClients(ref SseClient[] buffer)
     {
-        if (buffer.Length < clients.Count)
+        if (buffer.Length < _clients.Count)
         {
-            buffer = new SseClient[Math.Max(clients.Count, 2 * buffer.Length)];
+            buffer = new SseClient[Math.Max(_clients.Count, 2 * buffer.Length)];
         }
 
-        clients.CopyTo(buffer);
-        return clients.Count;
-    }
-
-    /// <summary>Every client now, in a new array; for the rare whole-service passes (keep-alive, shutdown).</summary>
-    private SseClient[] AllClients()
-    {
-        lock (_lock)
-        {
-            return [.. _shards.SelectMany(shard => shard.Clients)];
-        }
+        _clients.CopyTo(buffer);
+        return _clients.Count;
     }
 
     private void OnKeepAliveTick()
@@ -266,7 +234,14 @@ internal sealed class EventBroadcaster : IDisposable
             return;
         }
 
-        foreach (var client in AllClients())
+        SseClient[] clients = [];
+        int count;
+        lock (_lock)
+        {
+            count = CopyClients(ref clients);
+        }
+
+        foreach (var client in clients.AsSpan(0, count))
         {
             client.KeepAlive();
         }

@@ -10,30 +10,24 @@ namespace RandomDemo.Streaming.Broadcasting;
 /// </summary>
 internal sealed class FanOutDelivery(StreamingTelemetry telemetry, long publishedAt)
 {
-    // Holders of a share (shards, then clients). Every share is handed out by a holder that still
-    // holds its own, so the count reaches 0 exactly once: when every client released.
+    // Clients that still hold the event. Set once, before any client can see the event, so it
+    // only goes down and reaches 0 exactly once.
     private int _outstanding;
 
     /// <summary>
-    /// The event is about to be handed to <paramref name="shares"/> holders (at least one); call once,
-    /// before any of them can see it. A holder may <see cref="Extend"/> its share to its clients.
+    /// The event is about to be offered to at most <paramref name="clients"/> clients; call once,
+    /// before offering it, then <see cref="Release"/> the share of every client that did not take it.
     /// </summary>
-    public void Offering(int shares)
+    public void Offering(int clients)
     {
-        _outstanding = shares;
-        telemetry.OnFanOutQueued();
-    }
-
-    /// <summary>
-    /// A holder hands out <paramref name="more"/> shares beyond its own (-1 gives its own back);
-    /// call before the new holders can see the event, while the own share is still held.
-    /// </summary>
-    public void Extend(int more)
-    {
-        if (Interlocked.Add(ref _outstanding, more) == 0)
+        // No client, no fan-out to time: an idle service records nothing.
+        if (clients == 0)
         {
-            telemetry.OnFanOutCompleted(publishedAt);
+            return;
         }
+
+        _outstanding = clients;
+        telemetry.OnFanOutQueued();
     }
 
     /// <summary><paramref name="clients"/> clients flushed the event to their connections, or will never get it.</summary>

@@ -45,10 +45,8 @@ internal sealed class SseClient
         _offeredThrough = _writtenThrough = _releasedThrough = startAfterId;
     }
 
-    /// <summary>Where the broadcaster keeps this client (null once removed), and at which index, for removal in O(1); guarded by the broadcaster.</summary>
-    public FanOutShard? Shard { get; set; }
-
-    public int Slot { get; set; }
+    /// <summary>Where the broadcaster keeps this client, for removal in O(1); guarded by the broadcaster.</summary>
+    public int Slot { get; set; } = -1;
 
     /// <summary>Completes once the client is finished and nothing will write to its response again.</summary>
     public Task Ended => _ended.Task;
