@@ -7,13 +7,16 @@ namespace RandomDemo.Streaming.Broadcasting;
 
 /// <summary>
 /// Numbers upstream points as SSE events, keeps the newest for replay and in a live ring, and
-/// offers each one to every client (<see cref="SseClient"/>): idle clients get it written and
-/// flushed right here, on the publisher's thread; busy ones pick it up when their flush completes.
+/// offers them to every client (<see cref="SseClient"/>) in passes on a thread-pool thread (one
+/// work item per pass, not per client): idle clients get the events written and flushed by the
+/// pass itself; busy ones pick them up when their flush completes. Events published during a pass
+/// go out together in the next, one write per client, so a fan-out that falls behind the upstream
+/// sends fewer, larger writes instead of queueing.
 /// Fan-out never waits for a client: a client whose backlog exceeds its queue capacity is
 /// disconnected. <see cref="Publish"/> is called from one thread (the upstream reader). Each
-/// event's fan-out is timed until every client it was offered to has flushed it (<see cref="FanOutDelivery"/>).
+/// event's fan-out is timed from publishing until every client it was offered to has flushed it (<see cref="FanOutDelivery"/>).
 /// </summary>
-internal sealed class EventBroadcaster : IDisposable
+internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
 {
     // Guards the replay buffer, the last id and the client list (joins, leaves, snapshots).
     private readonly Lock _lock = new();
@@ -27,8 +30,10 @@ internal sealed class EventBroadcaster : IDisposable
     private readonly ITimer _keepAliveTimer;
     private readonly long _startedAt;
 
-    // The publisher's copy of the client list, reused for every event.
-    private SseClient[] _publishSnapshot = [];
+    // The fan-out pass's copy of the client list, reused; and the last event it offered.
+    private SseClient[] _fanOutSnapshot = [];
+    private long _fannedOutThrough;
+    private int _fanOutRunning;
     private long _lastEventId;
     private long _messagesSent;
     private long _clientsDropped;
@@ -71,45 +76,95 @@ internal sealed class EventBroadcaster : IDisposable
 
     public TimeSpan Uptime => _time.GetElapsedTime(_startedAt);
 
-    /// <summary>Numbers a point as the next event, keeps it for replay and offers it to every client.</summary>
+    /// <summary>Numbers a point as the next event, keeps it for replay and has it offered to every client.</summary>
     public void Publish(DataPoint point)
     {
-        var delivery = _telemetry.StartFanOut();
-        var frame = _frames.Data(_lastEventId + 1, point) with { Delivery = delivery };
-        int count;
+        var frame = _frames.Data(_lastEventId + 1, point) with { Delivery = _telemetry.StartFanOut() };
         lock (_lock)
         {
             _replay.Add(frame);
             _live[frame.Id & (_live.Length - 1)] = frame;
             Interlocked.Exchange(ref _lastEventId, frame.Id);
-            count = CopyClients(ref _publishSnapshot);
         }
 
         Volatile.Write(ref _broadcastSinceKeepAlive, 1);
-
-        // Every share is handed out before any client can see the event; those not taken are given back after.
-        delivery.Offering(count);
-        var notTaken = 0;
-        foreach (var client in _publishSnapshot.AsSpan(0, count))
+        if (Interlocked.Exchange(ref _fanOutRunning, 1) == 0)
         {
-            if (client.Backlog(frame.Id) > _options.ClientQueueCapacity)
-            {
-                Drop(client);
-                notTaken++;
-            }
-            else if (client.Offer(frame.Id))
-            {
-                client.Deliver();
-            }
-            else
-            {
-                notTaken++;
-            }
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// The fan-out, one pass at a time off the upstream reader's thread: events published while a
+    /// pass runs are offered together by the next one, so a client gets them in one write.
+    /// </summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        do
+        {
+            FanOutPending();
+            Volatile.Write(ref _fanOutRunning, 0);
+        }
+        while (LastEventId > _fannedOutThrough && Interlocked.Exchange(ref _fanOutRunning, 1) == 0);
+    }
+
+    /// <summary>Offers every event published since the last pass to every client: idle ones get them written and flushed here.</summary>
+    private void FanOutPending()
+    {
+        var from = _fannedOutThrough;
+        long newest;
+        int count;
+        lock (_lock)
+        {
+            newest = _lastEventId;
+            count = CopyClients(ref _fanOutSnapshot);
         }
 
-        // No reference to a client outlives the fan-out.
-        Array.Clear(_publishSnapshot, 0, count);
-        delivery.Release(notTaken);
+        if (newest <= from)
+        {
+            return;
+        }
+
+        // Every share is handed out before any client can see the events; those not taken are given back after.
+        for (var id = from + 1; id <= newest; id++)
+        {
+            LiveFrame(id)?.Delivery?.Offering(count);
+        }
+
+        var takingNone = 0;
+        foreach (var client in _fanOutSnapshot.AsSpan(0, count))
+        {
+            if (client.Backlog(newest) > _options.ClientQueueCapacity)
+            {
+                Drop(client);
+                takingNone++;
+                continue;
+            }
+
+            var takesAfter = client.Offer(newest);
+            if (takesAfter >= newest)
+            {
+                takingNone++;
+                continue;
+            }
+
+            // A client that joined during the pass takes only what came after it.
+            for (var id = from + 1; id <= takesAfter; id++)
+            {
+                LiveFrame(id)?.Delivery?.Release();
+            }
+
+            client.Deliver();
+        }
+
+        // No reference to a client outlives the pass.
+        Array.Clear(_fanOutSnapshot, 0, count);
+        for (var id = from + 1; id <= newest; id++)
+        {
+            LiveFrame(id)?.Delivery?.Release(takingNone);
+        }
+
+        _fannedOutThrough = newest;
     }
 
     /// <summary>

@@ -4,11 +4,11 @@ using System.IO.Pipelines;
 namespace RandomDemo.Streaming.Broadcasting;
 
 /// <summary>
-/// One connected /stream client. There is no queue of its own: the broadcaster offers it each
-/// event by raising <see cref="_offeredThrough"/>, and whoever holds the client's write token
-/// copies every offered frame it has not sent yet from the live ring into the response and
-/// flushes. The publisher takes the token itself when the client is idle, so an event normally
-/// reaches the socket on the publisher's thread with no task woken per client; a client still
+/// One connected /stream client. There is no queue of its own: the broadcaster offers it events
+/// by raising <see cref="_offeredThrough"/>, and whoever holds the client's write token copies
+/// every offered frame it has not sent yet from the live ring into the response and flushes. The
+/// fan-out pass takes the token itself when the client is idle, so an event normally reaches the
+/// socket on the pass's thread with no task woken per client; a client still
 /// flushing keeps the token and, once its flush completes, sends everything offered meanwhile in
 /// one write (frames coalesce while a client is behind). Frames offered but not yet flushed are
 /// the client's backlog: beyond the queue capacity the broadcaster drops the client.
@@ -55,22 +55,23 @@ internal sealed class SseClient
     public long Backlog(long newestId) => newestId - Volatile.Read(ref _releasedThrough);
 
     /// <summary>
-    /// Offers events up to <paramref name="id"/>; true when this client now holds a share of that
-    /// event's delivery (false when it joined after it or is finished). Then call <see cref="Deliver"/>.
+    /// Offers events up to <paramref name="id"/>; returns the id after which this client takes them
+    /// (it holds a share of each such event's delivery), or <paramref name="id"/> when it takes none
+    /// (joined after it, or finished). Then call <see cref="Deliver"/>.
     /// </summary>
-    public bool Offer(long id)
+    public long Offer(long id)
     {
         while (true)
         {
             var offered = Volatile.Read(ref _offeredThrough);
             if (offered == Finished || offered >= id)
             {
-                return false;
+                return id;
             }
 
             if (Interlocked.CompareExchange(ref _offeredThrough, id, offered) == offered)
             {
-                return true;
+                return offered;
             }
         }
     }
