@@ -8,13 +8,15 @@
 # Environment: CLIENTS ("1000 5000 10000"), FREQUENCIES_MS ("1000 50"), DURATION (10),
 # STREAMING_ENV (extra NAME=VALUE settings for the streaming service), COMPARE_REPO (another
 # checkout, built in Release: its streaming service runs each case too, alternating, as "before"),
-# ROUNDS (1: each case once per side).
+# ROUNDS (1: each case once per side), PROCESSES (1: load processes per case, each holding
+# CLIENTS / PROCESSES; open files are capped at 20,000 per process: 19,000 clients need two).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CLIENTS=${CLIENTS:-1000 5000 10000}
 FREQUENCIES_MS=${FREQUENCIES_MS:-1000 50}
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-1}
+PROCESSES=${PROCESSES:-1}
 COMPARE_REPO=${COMPARE_REPO:-}
 read -r -a STREAMING_EXTRA <<<"${STREAMING_ENV:-}"
 
@@ -41,9 +43,27 @@ for frequency in $FREQUENCIES_MS; do
                 timeout 120 dotnet "$LOADTOOL" churn --url "$url" --cycles 500 --parallel 50 --until retry --warmup 0 --settle 2 >"$RUN_DIR/warmup-$run.txt" \
                     || { cat "$RUN_DIR/warmup-$run.txt" >&2; die "warm-up failed"; }
                 log "sse: $clients clients, upstream every $frequency ms${COMPARE_REPO:+, $side (round $round)}"
-                timeout $((DURATION + 400)) dotnet "$LOADTOOL" sse --url "$url" --clients "$clients" --duration "$DURATION" --server-pid "$streaming_pid" \
-                    | tee "$RUN_DIR/sse-$run.txt" >&2 || true
+                # The first process measures the server (its baseline before any client); the others
+                # connect once it holds its own, and every window opens when the server counts them all.
+                per_process=$((clients / PROCESSES))
+                timeout $((DURATION + 400)) dotnet "$LOADTOOL" sse --url "$url" --clients "$per_process" --total-clients "$clients" --duration "$DURATION" \
+                    --server-pid "$streaming_pid" >"$RUN_DIR/sse-$run.txt" 2>&1 &
+                measuring=$!
+                parts=()
+                if [ "$PROCESSES" -gt 1 ]; then
+                    timeout 300 bash -c "until grep -q '^connected:' '$RUN_DIR/sse-$run.txt'; do sleep 0.5; done" || true
+                    for part in $(seq 2 "$PROCESSES"); do
+                        timeout $((DURATION + 400)) dotnet "$LOADTOOL" sse --url "$url" --clients "$per_process" --total-clients "$clients" --duration "$DURATION" \
+                            >"$RUN_DIR/sse-$run-part$part.txt" 2>&1 &
+                        parts+=($!)
+                    done
+                fi
+                wait "$measuring" "${parts[@]}" || true
+                cat "$RUN_DIR/sse-$run.txt" "$RUN_DIR"/sse-"$run"-part*.txt 2>/dev/null >&2 || true
                 add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run.txt" | sed "s/^RESULT sse/RESULT sse frequency_ms=$frequency${COMPARE_REPO:+ side=$side round=$round}/")"
+                for part in $(seq 2 "$PROCESSES"); do
+                    add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run-part$part.txt" | sed "s/^RESULT sse/RESULT sse-part frequency_ms=$frequency part=$part/")"
+                done
                 stop_process "$streaming_pid"
             done
         done

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using RandomDemo.Streaming.Broadcasting;
 using RandomDemo.Streaming.Telemetry;
@@ -23,7 +24,7 @@ public static class StreamingApi
         return app;
     }
 
-    internal static Ok<StreamingMetrics> GetMetrics(EventBroadcaster broadcaster, UpstreamStatus upstream, StreamingTelemetry telemetry) =>
+    internal static Ok<StreamingMetrics> GetMetrics(EventBroadcaster broadcaster, UpstreamStatus upstream, StreamingTelemetry telemetry, IOptions<StreamingOptions> options) =>
         TypedResults.Ok(new StreamingMetrics(
             broadcaster.Clients,
             broadcaster.MessagesSent,
@@ -33,7 +34,8 @@ public static class StreamingApi
             broadcaster.ClientsDropped,
             broadcaster.LastEventId,
             upstream.StateName,
-            telemetry.FanOutsPending));
+            telemetry.FanOutsPending,
+            options.Value.MaxClients));
 
     internal static Results<EventStreamResult, ProblemHttpResult> GetStream(HttpContext context, EventBroadcaster broadcaster)
     {
@@ -95,4 +97,5 @@ public sealed record StreamingMetrics(
     [property: JsonPropertyName("clients_dropped")] long ClientsDropped,
     [property: JsonPropertyName("last_event_id")] long LastEventId,
     [property: JsonPropertyName("upstream")] string Upstream,
-    [property: JsonPropertyName("fanouts_pending")] long FanOutsPending);
+    [property: JsonPropertyName("fanouts_pending")] long FanOutsPending,
+    [property: JsonPropertyName("max_clients")] int MaxClients);
