@@ -2,7 +2,6 @@ using System.Net;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Primitives;
 using Microsoft.Extensions.ServiceDiscovery;
 
 namespace RandomDemo.Contracts;
@@ -37,8 +36,12 @@ internal sealed partial class ServiceDiscoveryResolver(ServiceEndpointResolver e
             var addresses = source.Endpoints.Select(endpoint => ToBalancerAddress(endpoint.EndPoint)).ToArray();
             LogResolved(serviceName, string.Join(", ", addresses.Select(address => address.EndPoint)));
             Listener(ResolverResult.ForResult(addresses));
+            // Resolve again once these endpoints change; off this thread, because a token that has
+            // already fired calls back at once, and Refresh would resolve again inside this call.
             _onChange?.Dispose();
-            _onChange = ChangeToken.OnChange(() => source.ChangeToken, Refresh);
+            _onChange = source.ChangeToken.RegisterChangeCallback(
+                static state => ThreadPool.UnsafeQueueUserWorkItem(static resolver => resolver.Refresh(), (ServiceDiscoveryResolver)state!, preferLocal: false),
+                this);
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
