@@ -59,7 +59,7 @@ for frequency in $FREQUENCIES_MS; do
                     done
                 fi
                 wait "$measuring" "${parts[@]}" || true
-                cat "$RUN_DIR/sse-$run.txt" "$RUN_DIR"/sse-"$run"-part*.txt 2>/dev/null >&2 || true
+                cat "$RUN_DIR/sse-$run.txt" "$RUN_DIR"/sse-"$run"-part*.txt >&2 2>/dev/null || true
                 add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run.txt" | sed "s/^RESULT sse/RESULT sse frequency_ms=$frequency${COMPARE_REPO:+ side=$side round=$round}/")"
                 for part in $(seq 2 "$PROCESSES"); do
                     add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run-part$part.txt" | sed "s/^RESULT sse/RESULT sse-part frequency_ms=$frequency part=$part/")"
