@@ -34,6 +34,13 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
     private SseClient[] _fanOutSnapshot = [];
     private long _fannedOutThrough;
     private int _fanOutRunning;
+
+    // The parts of a pass beyond the first (one per further core), and the state they share with it.
+    private readonly FanOutPart[] _parts;
+    private readonly ManualResetEventSlim _partsDone = new();
+    private (long From, long Newest, int Count) _pass;
+    private int _takingNone;
+    private int _partsLeft;
     private long _lastEventId;
     private long _messagesSent;
     private long _clientsDropped;
@@ -46,6 +53,7 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
         _telemetry = telemetry;
         _time = time;
         _replay = new ReplayBuffer(_options.ReplayBufferSize);
+        _parts = [.. Enumerable.Range(1, Environment.ProcessorCount - 1).Select(index => new FanOutPart(this, index))];
 
         // Room for four full client queues: a frame a client may still send or release is never overwritten.
         _live = new SseFrame?[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, 4 * _options.ClientQueueCapacity))];
@@ -131,8 +139,41 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
             LiveFrame(id)?.Delivery?.Offering(count);
         }
 
+        // One part of the clients per core: the other parts on the thread pool, the first here;
+        // the pass ends when every part has.
+        _pass = (from, newest, count);
+        _takingNone = 0;
+        _partsLeft = _parts.Length;
+        foreach (var part in _parts)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(part, preferLocal: false);
+        }
+
+        OfferPart(0);
+        if (_parts.Length > 0)
+        {
+            _partsDone.Wait();
+            _partsDone.Reset();
+        }
+
+        var takingNone = Volatile.Read(ref _takingNone);
+        // No reference to a client outlives the pass.
+        Array.Clear(_fanOutSnapshot, 0, count);
+        for (var id = from + 1; id <= newest; id++)
+        {
+            LiveFrame(id)?.Delivery?.Release(takingNone);
+        }
+
+        _fannedOutThrough = newest;
+    }
+
+    /// <summary>Offers the pass's events to part <paramref name="index"/> of its snapshot: idle clients get them written and flushed here.</summary>
+    private void OfferPart(int index)
+    {
+        var (from, newest, count) = _pass;
+        var parts = _parts.Length + 1;
         var takingNone = 0;
-        foreach (var client in _fanOutSnapshot.AsSpan(0, count))
+        foreach (var client in _fanOutSnapshot.AsSpan(index * count / parts, ((index + 1) * count / parts) - (index * count / parts)))
         {
             if (client.Backlog(newest) > _options.ClientQueueCapacity)
             {
@@ -157,14 +198,20 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
             client.Deliver();
         }
 
-        // No reference to a client outlives the pass.
-        Array.Clear(_fanOutSnapshot, 0, count);
-        for (var id = from + 1; id <= newest; id++)
-        {
-            LiveFrame(id)?.Delivery?.Release(takingNone);
-        }
+        Interlocked.Add(ref _takingNone, takingNone);
+    }
 
-        _fannedOutThrough = newest;
+    /// <summary>One of the pass's parts beyond the first, run on the thread pool.</summary>
+    private sealed class FanOutPart(EventBroadcaster broadcaster, int index) : IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            broadcaster.OfferPart(index);
+            if (Interlocked.Decrement(ref broadcaster._partsLeft) == 0)
+            {
+                broadcaster._partsDone.Set();
+            }
+        }
     }
 
     /// <summary>
@@ -251,7 +298,11 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
         }
     }
 
-    public void Dispose() => _keepAliveTimer.Dispose();
+    public void Dispose()
+    {
+        _keepAliveTimer.Dispose();
+        _partsDone.Dispose();
+    }
 
     /// <summary>
     /// What a client that last saw <paramref name="lastEventId"/> must get before the live events;
