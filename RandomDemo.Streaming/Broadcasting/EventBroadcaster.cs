@@ -295,6 +295,9 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
             }
 
             Interlocked.Exchange(ref _lastEventId, state.LastEventId);
+
+            // Restored events are replay only: the first pass starts after them.
+            _fannedOutThrough = state.LastEventId;
         }
     }
 
