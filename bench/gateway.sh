@@ -9,7 +9,8 @@
 # process's allocated bytes over EventPipe, giving bytes per request.
 # Prints req/s, p50, p99, CPU, bytes/request and the ratio to the ceiling.
 # Environment: ROUNDS (2), DURATION (10s), CONNECTIONS (64), THREADS (2), GATEWAY_PORT (8081),
-# GATEWAY_ENV (extra NAME=VALUE settings for the gateway), COMPARE_ENV ("OTEL_SDK_DISABLED=true"; empty: none).
+# GATEWAY_ENV (extra NAME=VALUE settings for the gateway), COMPARE_ENV ("OTEL_SDK_DISABLED=true"; empty: none),
+# COMPARE_REPO (another checkout, built in Release: its gateway runs in the same rounds as "gateway-before").
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROUNDS=${ROUNDS:-2}
@@ -18,6 +19,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 read -r -a GATEWAY_EXTRA <<<"${GATEWAY_ENV:-}"
 COMPARE_ENV=${COMPARE_ENV-OTEL_SDK_DISABLED=true}
+COMPARE_REPO=${COMPARE_REPO:-}
 read -r -a COMPARE_EXTRA <<<"$COMPARE_ENV"
 
 ensure_commands wrk ss curl
@@ -33,6 +35,11 @@ if [ -n "$COMPARE_ENV" ]; then
     compare_port=$(free_port)
     start_service RandomDemo.Gateway "$compare_port" "services__generator__http__0=http://127.0.0.1:$generator_port" "${GATEWAY_EXTRA[@]}" "${COMPARE_EXTRA[@]}"
     compare_pid=$STARTED_PID
+fi
+if [ -n "$COMPARE_REPO" ]; then
+    before_port=$(free_port)
+    SERVICE_REPO=$COMPARE_REPO start_service RandomDemo.Gateway "$before_port" "services__generator__http__0=http://127.0.0.1:$generator_port" "${GATEWAY_EXTRA[@]}"
+    before_pid=$STARTED_PID
 fi
 bare_port=$(free_port)
 start_process bare-kestrel "listening on" dotnet "$LOADTOOL" bare-kestrel --port "$bare_port"
@@ -63,11 +70,12 @@ run_wrk() {
         /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /Requests\/sec/ { rps = $2 }
         /Non-2xx/ { errors += $NF } /Socket errors/ { errors += 1 }
         END { printf "%s\t%.0f\t%.2f\t%.2f\t%d\t%s\n", label, rps, p50, p99, errors, cpu }' "$out" >>"$RUN_DIR/wrk.tsv"
-    tail -1 "$RUN_DIR/wrk.tsv" | awk -F'\t' '{ printf "  %-11s %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  cpu%s\n", $1, $2, $3, $4, $5, $6 }' >&2
+    tail -1 "$RUN_DIR/wrk.tsv" | awk -F'\t' '{ printf "  %-14s %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  cpu%s\n", $1, $2, $3, $4, $5, $6 }' >&2
 }
 
 # Targets: label, port, pid (the CPU column lists the target's CPU, then the generator's).
 targets=("gateway $gateway_port $gateway_pid")
+[ -n "$COMPARE_REPO" ] && targets+=("gateway-before $before_port $before_pid")
 [ -n "$COMPARE_ENV" ] && targets+=("gateway-alt $compare_port $compare_pid")
 targets+=("bare+grpc $hop_port $hop_pid" "bare $bare_port $bare_pid")
 
@@ -85,32 +93,39 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
-log "allocation pass: 12 s of wrk per target, runtime-stats over 8 s of it"
+log "allocation pass: 8 s of wrk per target, wholly inside 11 s of runtime-stats"
 : >"$RUN_DIR/alloc.tsv"
 for target in "${targets[@]}"; do
     read -r label port pid <<<"$target"
-    timeout 40 wrk -t"$THREADS" -c"$CONNECTIONS" -d12s "http://127.0.0.1:$port$path" >"$RUN_DIR/alloc-wrk-$label.txt" &
-    wrk_pid=$!
-    sleep 2
-    timeout 60 dotnet "$LOADTOOL" runtime-stats --pid "$pid" --seconds 8 --top 12 >"$RUN_DIR/alloc-$label.txt"
-    wait "$wrk_pid"
-    rps=$(awk '/Requests\/sec/ { print $2 }' "$RUN_DIR/alloc-wrk-$label.txt")
-    awk -v label="$label" -v rps="$rps" '/^RESULT runtime/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        printf "%s\t%.0f\t%.0f\t%s/%s/%s\n", label, rps, v["allocated_bytes"] / (v["seconds"] * rps), v["gen0"], v["gen1"], v["gen2"] }' "$RUN_DIR/alloc-$label.txt" >>"$RUN_DIR/alloc.tsv"
+    timeout 60 dotnet "$LOADTOOL" runtime-stats --pid "$pid" --seconds 11 --top 12 >"$RUN_DIR/alloc-$label.txt" &
+    stats_pid=$!
+    sleep 1.5
+    timeout 40 wrk -t"$THREADS" -c"$CONNECTIONS" -d8s "http://127.0.0.1:$port$path" >"$RUN_DIR/alloc-wrk-$label.txt"
+    wait "$stats_pid"
+    requests=$(awk '/requests in/ { print $1 }' "$RUN_DIR/alloc-wrk-$label.txt")
+    awk -v label="$label" -v requests="$requests" '/^RESULT runtime/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        printf "%s\t%.0f\t%.0f\t%s/%s/%s\t%s\n", label, requests / 8, v["allocated_bytes"] / requests, v["gen0"], v["gen1"], v["gen2"], v["promoted_gen0_kb_per_gc"] }' "$RUN_DIR/alloc-$label.txt" >>"$RUN_DIR/alloc.tsv"
     sed "s/^/  [$label] /" "$RUN_DIR/alloc-$label.txt" | grep -v RESULT >&2
 done
 
 add_summary "command: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency \"http://127.0.0.1:PORT$path\"; gateway: ${GATEWAY_ENV:-default settings}; gateway-alt: gateway with ${COMPARE_ENV:-(not run)}"
-add_summary "$(printf '%-11s %9s %8s %8s %7s  %s' target req/s p50_ms p99_ms errors 'cpu (% of one core)')"
+add_summary "$(printf '%-14s %9s %8s %8s %7s  %s' target req/s p50_ms p99_ms errors 'cpu (% of one core)')"
 while IFS=$'\t' read -r label rps p50 p99 errors cpu; do
-    add_summary "$(printf '%-11s %9s %8s %8s %7s %s' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu")"
+    add_summary "$(printf '%-14s %9s %8s %8s %7s %s' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu")"
 done <"$RUN_DIR/wrk.tsv"
-add_summary "$(printf '%-11s %9s %13s %s' target req/s bytes/request 'GCs gen0/1/2 in 8 s')"
-while IFS=$'\t' read -r label rps bytes gcs; do
-    add_summary "$(printf '%-11s %9s %13s %s' "$label" "$rps" "$bytes" "$gcs")"
+add_summary "$(printf '%-14s %9s %13s %-22s %s' target req/s bytes/request 'GCs gen0/1/2 in 11 s' 'KB promoted per GC')"
+while IFS=$'\t' read -r label rps bytes gcs promoted; do
+    add_summary "$(printf '%-14s %9s %13s %-22s %s' "$label" "$rps" "$bytes" "$gcs" "$promoted")"
+    add_summary "RESULT gateway-alloc target=$label bytes_per_request=$bytes gcs=$gcs"
 done <"$RUN_DIR/alloc.tsv"
+# Per round, each target against the ceiling (and its p99 against bare+grpc's) of the same round; medians over rounds.
 for label in $(cut -f1 "$RUN_DIR/wrk.tsv" | sort -u | grep -vx bare); do
-    add_summary "$(awk -F'\t' -v label="$label" '$1 == label { g += $2; p99 = ($4 > p99 ? $4 : p99); n++ } $1 == "bare" { b += $2; m++ }
-        END { printf "RESULT %s mean_rps=%.0f worst_p99_ms=%.2f bare_mean_rps=%.0f ratio=%.1f%%", label, g / n, p99, b / m, 100 * (g / n) / (b / m) }' "$RUN_DIR/wrk.tsv")"
+    add_summary "$(awk -F'\t' -v label="$label" '
+        function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+        $1 == label { rps[++n] = $2; p99[n] = $4 } $1 == "bare" { bare[++m] = $2 } $1 == "bare+grpc" { hop[++h] = $4 }
+        END { for (i = 1; i <= n; i++) { ratio[i] = 100 * rps[i] / bare[i]; hopratio[i] = p99[i] / hop[i] }
+              printf "RESULT %s median_rps=%.0f median_p99_ms=%.2f median_ratio_to_bare=%.1f%% (target >= 45%%) median_p99_vs_bare+grpc=%.2fx (target <= 1) rounds=%d",
+                  label, median(rps, n), median(p99, n), median(ratio, n), median(hopratio, n), n }' "$RUN_DIR/wrk.tsv")"
 done
 print_summary "gateway REST->gRPC vs bare Kestrel"

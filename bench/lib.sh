@@ -93,11 +93,12 @@ start_process() {
 
 # start_service PROJECT PORT [NAME=VALUE...] : a service from its Release build, on 127.0.0.1:PORT.
 # It runs in its output directory, as in a container, because the content root (where
-# appsettings.json is read, with its log levels) is the working directory.
+# appsettings.json is read, with its log levels) is the working directory. SERVICE_REPO (default:
+# this checkout) runs the build of another checkout instead, e.g. the "before" side of a lever.
 start_service() {
     local project=$1 port=$2
     shift 2
-    local bin="$REPO_DIR/$project/bin/$CONFIGURATION/net10.0"
+    local bin="${SERVICE_REPO:-$REPO_DIR}/$project/bin/$CONFIGURATION/net10.0"
     start_process "$project-$port" "Now listening on" env --chdir="$bin" ASPNETCORE_URLS="http://127.0.0.1:$port" \
         ASPNETCORE_ENVIRONMENT=Production "$@" dotnet "$bin/$project.dll"
 }

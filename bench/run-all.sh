@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# Every scenario in turn (each builds, starts and stops its own processes); the summaries at the end.
+# Every scenario in turn (each builds, starts and stops its own processes); the summaries at the
+# end, then issue 10's targets with each figure's ratio to its target (bench/targets.sh).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/randomdemo-bench-all.XXXXXX")
 status=0
-for scenario in gateway grpc sse-fanout churn; do
-    echo "==> $scenario" >&2
-    "$BENCH_DIR/$scenario.sh" >"$OUT/$scenario.txt" || { echo "$scenario failed (exit $?)" >&2; status=1; }
-done
-cat "$OUT"/gateway.txt "$OUT"/grpc.txt "$OUT"/sse-fanout.txt "$OUT"/churn.txt 2>/dev/null
+# run NAME SCRIPT [NAME=VALUE...] : one scenario, its output in OUT/NAME.txt.
+run() {
+    local name=$1 script=$2
+    shift 2
+    echo "==> $name" >&2
+    env "$@" "$BENCH_DIR/$script.sh" >"$OUT/$name.txt" || { echo "$name failed (exit $?)" >&2; status=1; }
+}
+run gateway gateway ROUNDS="${ROUNDS:-3}"
+run grpc grpc
+# The issue's SSE cases: 10,000 clients at 1 and 20 events/s, then 19,000 (the most one process
+# may hold here: 20,000 open files) from two load processes.
+run sse-fanout sse-fanout CLIENTS=10000 FREQUENCIES_MS="1000 50" ROUNDS="${ROUNDS:-3}"
+run sse-fanout-19k sse-fanout CLIENTS=19000 FREQUENCIES_MS=1000 PROCESSES=2
+run churn churn
+cat "$OUT"/gateway.txt "$OUT"/grpc.txt "$OUT"/sse-fanout.txt "$OUT"/sse-fanout-19k.txt "$OUT"/churn.txt 2>/dev/null
+echo
+echo "==== issue 10 targets ===="
+"$BENCH_DIR/targets.sh" "$OUT"/*.txt
 exit $status

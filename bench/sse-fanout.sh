@@ -6,12 +6,18 @@
 # connection ((RSS with N - RSS before) / N, VmRSS) and CPU.
 #   loadtool sse --url http://127.0.0.1:PORT/stream --clients N --duration 10 --server-pid PID
 # Environment: CLIENTS ("1000 5000 10000"), FREQUENCIES_MS ("1000 50"), DURATION (10),
-# STREAMING_ENV (extra NAME=VALUE settings for the streaming service).
+# STREAMING_ENV (extra NAME=VALUE settings for the streaming service), COMPARE_REPO (another
+# checkout, built in Release: its streaming service runs each case too, alternating, as "before"),
+# ROUNDS (1: each case once per side), PROCESSES (1: load processes per case, each holding
+# CLIENTS / PROCESSES; open files are capped at 20,000 per process: 19,000 clients need two).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CLIENTS=${CLIENTS:-1000 5000 10000}
 FREQUENCIES_MS=${FREQUENCIES_MS:-1000 50}
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-1}
+PROCESSES=${PROCESSES:-1}
+COMPARE_REPO=${COMPARE_REPO:-}
 read -r -a STREAMING_EXTRA <<<"${STREAMING_ENV:-}"
 
 ensure_commands ss
@@ -20,20 +26,47 @@ build_release RandomDemo.Generator/RandomDemo.Generator.csproj RandomDemo.Stream
 generator_port=$(free_port)
 start_service RandomDemo.Generator "$generator_port"
 
+sides=(after)
+[ -n "$COMPARE_REPO" ] && sides+=(before)
 for frequency in $FREQUENCIES_MS; do
     for clients in $CLIENTS; do
-        streaming_port=$(free_port)
-        start_service RandomDemo.Streaming "$streaming_port" "services__generator__http__0=http://127.0.0.1:$generator_port" \
-            "Upstream__FrequencyMs=$frequency" "Streaming__MaxClients=20000" "${STREAMING_EXTRA[@]}"
-        streaming_pid=$STARTED_PID
-        url="http://127.0.0.1:$streaming_port/stream"
-        timeout 120 dotnet "$LOADTOOL" churn --url "$url" --cycles 500 --parallel 50 --until retry --warmup 0 --settle 2 >"$RUN_DIR/warmup-$frequency-$clients.txt" \
-            || { cat "$RUN_DIR/warmup-$frequency-$clients.txt" >&2; die "warm-up failed"; }
-        log "sse: $clients clients, upstream every $frequency ms"
-        timeout $((DURATION + 400)) dotnet "$LOADTOOL" sse --url "$url" --clients "$clients" --duration "$DURATION" --server-pid "$streaming_pid" \
-            | tee "$RUN_DIR/sse-$frequency-$clients.txt" >&2 || true
-        add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$frequency-$clients.txt" | sed "s/^RESULT sse/RESULT sse frequency_ms=$frequency/")"
-        stop_process "$streaming_pid"
+        for round in $(seq 1 "$ROUNDS"); do
+            for side in "${sides[@]}"; do
+                streaming_port=$(free_port)
+                repo=$REPO_DIR
+                [ "$side" = before ] && repo=$COMPARE_REPO
+                SERVICE_REPO=$repo start_service RandomDemo.Streaming "$streaming_port" "services__generator__http__0=http://127.0.0.1:$generator_port" \
+                    "Upstream__FrequencyMs=$frequency" "Streaming__MaxClients=20000" "${STREAMING_EXTRA[@]}"
+                streaming_pid=$STARTED_PID
+                url="http://127.0.0.1:$streaming_port/stream"
+                run="$frequency-$clients-$round-$side"
+                timeout 120 dotnet "$LOADTOOL" churn --url "$url" --cycles 500 --parallel 50 --until retry --warmup 0 --settle 2 >"$RUN_DIR/warmup-$run.txt" \
+                    || { cat "$RUN_DIR/warmup-$run.txt" >&2; die "warm-up failed"; }
+                log "sse: $clients clients, upstream every $frequency ms${COMPARE_REPO:+, $side (round $round)}"
+                # The first process measures the server (its baseline before any client); the others
+                # connect once it holds its own, and every window opens when the server counts them all.
+                per_process=$((clients / PROCESSES))
+                timeout $((DURATION + 400)) dotnet "$LOADTOOL" sse --url "$url" --clients "$per_process" --total-clients "$clients" --duration "$DURATION" \
+                    --server-pid "$streaming_pid" >"$RUN_DIR/sse-$run.txt" 2>&1 &
+                measuring=$!
+                parts=()
+                if [ "$PROCESSES" -gt 1 ]; then
+                    timeout 300 bash -c "until grep -q '^connected:' '$RUN_DIR/sse-$run.txt'; do sleep 0.5; done" || true
+                    for part in $(seq 2 "$PROCESSES"); do
+                        timeout $((DURATION + 400)) dotnet "$LOADTOOL" sse --url "$url" --clients "$per_process" --total-clients "$clients" --duration "$DURATION" \
+                            >"$RUN_DIR/sse-$run-part$part.txt" 2>&1 &
+                        parts+=($!)
+                    done
+                fi
+                wait "$measuring" "${parts[@]}" || true
+                cat "$RUN_DIR/sse-$run.txt" "$RUN_DIR"/sse-"$run"-part*.txt >&2 2>/dev/null || true
+                add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run.txt" | sed "s/^RESULT sse/RESULT sse frequency_ms=$frequency${COMPARE_REPO:+ side=$side round=$round}/")"
+                for part in $(seq 2 "$PROCESSES"); do
+                    add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run-part$part.txt" | sed "s/^RESULT sse/RESULT sse-part frequency_ms=$frequency part=$part/")"
+                done
+                stop_process "$streaming_pid"
+            done
+        done
     done
 done
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using RandomDemo.Streaming.Broadcasting;
 using RandomDemo.Streaming.Telemetry;
@@ -23,7 +24,7 @@ public static class StreamingApi
         return app;
     }
 
-    internal static Ok<StreamingMetrics> GetMetrics(EventBroadcaster broadcaster, UpstreamStatus upstream, StreamingTelemetry telemetry) =>
+    internal static Ok<StreamingMetrics> GetMetrics(EventBroadcaster broadcaster, UpstreamStatus upstream, StreamingTelemetry telemetry, IOptions<StreamingOptions> options) =>
         TypedResults.Ok(new StreamingMetrics(
             broadcaster.Clients,
             broadcaster.MessagesSent,
@@ -33,7 +34,8 @@ public static class StreamingApi
             broadcaster.ClientsDropped,
             broadcaster.LastEventId,
             upstream.StateName,
-            telemetry.FanOutsPending));
+            telemetry.FanOutsPending,
+            options.Value.MaxClients));
 
     internal static Results<EventStreamResult, ProblemHttpResult> GetStream(HttpContext context, EventBroadcaster broadcaster)
     {
@@ -45,7 +47,7 @@ public static class StreamingApi
                 statusCode: StatusCodes.Status400BadRequest);
         }
 
-        if (broadcaster.TryAddClient(context, out var refusal) is not { } client)
+        if (broadcaster.TryAddClient(context, lastEventId, out var refusal) is not var (client, replay))
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return refusal == ClientRefusal.AddressLimit
@@ -59,9 +61,6 @@ public static class StreamingApi
                     statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        // Subscribed first, then the replay is planned: an event published in between is in the
-        // queue or in the replay (or both, then skipped), never in neither.
-        var replay = lastEventId is { } id ? broadcaster.PlanReplay(id) : default;
         return new EventStreamResult(broadcaster, client, replay);
     }
 
@@ -103,4 +102,5 @@ public sealed record StreamingMetrics(
     [property: JsonPropertyName("clients_dropped")] long ClientsDropped,
     [property: JsonPropertyName("last_event_id")] long LastEventId,
     [property: JsonPropertyName("upstream")] string Upstream,
-    [property: JsonPropertyName("fanouts_pending")] long FanOutsPending);
+    [property: JsonPropertyName("fanouts_pending")] long FanOutsPending,
+    [property: JsonPropertyName("max_clients")] int MaxClients);

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Numerics;
 using Microsoft.Extensions.Options;
 using RandomDemo.Contracts;
 using RandomDemo.Streaming.Telemetry;
@@ -6,17 +6,24 @@ using RandomDemo.Streaming.Telemetry;
 namespace RandomDemo.Streaming.Broadcasting;
 
 /// <summary>
-/// Numbers upstream points as SSE events, keeps the newest for replay and fans each one out to
-/// every client's queue. Fan-out never waits for a client: a client whose queue is full is
+/// Numbers upstream points as SSE events, keeps the newest for replay and in a live ring, and
+/// offers them to every client (<see cref="SseClient"/>) in passes on a thread-pool thread (one
+/// work item per pass, not per client): idle clients get the events written and flushed by the
+/// pass itself; busy ones pick them up when their flush completes. Events published during a pass
+/// go out together in the next, one write per client, so a fan-out that falls behind the upstream
+/// sends fewer, larger writes instead of queueing.
+/// Fan-out never waits for a client: a client whose backlog exceeds its queue capacity is
 /// disconnected. <see cref="Publish"/> is called from one thread (the upstream reader). Each
-/// event's fan-out is timed until every client it was queued to has flushed it (<see cref="FanOutDelivery"/>).
+/// event's fan-out is timed from publishing until every client it was offered to has flushed it (<see cref="FanOutDelivery"/>).
 /// </summary>
-internal sealed class EventBroadcaster : IDisposable
+internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
 {
-    private readonly ConcurrentDictionary<SseClient, byte> _clients = new();
+    // Guards the replay buffer, the last id and the client list (joins, leaves, snapshots).
+    private readonly Lock _lock = new();
+    private readonly List<SseClient> _clients = [];
     private readonly ClientAddressCounts _addressCounts;
     private readonly ReplayBuffer _replay;
-    private readonly Lock _replayLock = new();
+    private readonly SseFrame?[] _live;
     private readonly SseFrames _frames = new();
     private readonly StreamingOptions _options;
     private readonly StreamingTelemetry _telemetry;
@@ -24,12 +31,22 @@ internal sealed class EventBroadcaster : IDisposable
     private readonly ITimer _keepAliveTimer;
     private readonly long _startedAt;
 
+    // The fan-out pass's copy of the client list, reused; and the last event it offered.
+    private SseClient[] _fanOutSnapshot = [];
+    private long _fannedOutThrough;
+    private int _fanOutRunning;
+
+    // The parts of a pass beyond the first (one per further core), and the state they share with it.
+    private readonly FanOutPart[] _parts;
+    private readonly ManualResetEventSlim _partsDone = new();
+    private (long From, long Newest, int Count) _pass;
+    private int _takingNone;
+    private int _partsLeft;
     private long _lastEventId;
-    private int _clientCount;
     private long _messagesSent;
     private long _clientsDropped;
     private int _broadcastSinceKeepAlive;
-    private volatile bool _closed;
+    private bool _closed;
 
     public EventBroadcaster(IOptions<StreamingOptions> options, StreamingTelemetry telemetry, TimeProvider time)
     {
@@ -38,6 +55,10 @@ internal sealed class EventBroadcaster : IDisposable
         _time = time;
         _replay = new ReplayBuffer(_options.ReplayBufferSize);
         _addressCounts = new ClientAddressCounts(_options.MaxClientsPerAddress);
+        _parts = [.. Enumerable.Range(1, Environment.ProcessorCount - 1).Select(index => new FanOutPart(this, index))];
+
+        // Room for four full client queues: a frame a client may still send or release is never overwritten.
+        _live = new SseFrame?[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, 4 * _options.ClientQueueCapacity))];
         RetryFrame = SseFrames.Retry(_options.RetryMilliseconds);
         _startedAt = time.GetTimestamp();
         _keepAliveTimer = time.CreateTimer(static state => ((EventBroadcaster)state!).OnKeepAliveTick(), this, _options.KeepAliveInterval, _options.KeepAliveInterval);
@@ -46,7 +67,16 @@ internal sealed class EventBroadcaster : IDisposable
     /// <summary>The <c>retry:</c> hint every stream starts with.</summary>
     public byte[] RetryFrame { get; }
 
-    public int Clients => Volatile.Read(ref _clientCount);
+    public int Clients
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _clients.Count;
+            }
+        }
+    }
 
     public long MessagesSent => Interlocked.Read(ref _messagesSent);
 
@@ -56,27 +86,143 @@ internal sealed class EventBroadcaster : IDisposable
 
     public TimeSpan Uptime => _time.GetElapsedTime(_startedAt);
 
-    /// <summary>Numbers a point as the next event, keeps it for replay and queues it to every client.</summary>
+    /// <summary>Numbers a point as the next event, keeps it for replay and has it offered to every client.</summary>
     public void Publish(DataPoint point)
     {
-        var delivery = _telemetry.StartFanOut();
-        var frame = _frames.Data(_lastEventId + 1, point);
-        lock (_replayLock)
+        var frame = _frames.Data(_lastEventId + 1, point) with { Delivery = _telemetry.StartFanOut() };
+        lock (_lock)
         {
             _replay.Add(frame);
+            _live[frame.Id & (_live.Length - 1)] = frame;
             Interlocked.Exchange(ref _lastEventId, frame.Id);
         }
 
         Volatile.Write(ref _broadcastSinceKeepAlive, 1);
-        delivery.Queued(FanOut(frame with { Delivery = delivery }));
+        if (Interlocked.Exchange(ref _fanOutRunning, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
     }
 
     /// <summary>
-    /// Registers a client whose queue receives every event published from now on; null, with the
-    /// reason, when its address holds <see cref="StreamingOptions.MaxClientsPerAddress"/> streams
-    /// already, the client limit is reached, or the service is stopping.
+    /// The fan-out, one pass at a time off the upstream reader's thread: events published while a
+    /// pass runs are offered together by the next one, so a client gets them in one write.
     /// </summary>
-    public SseClient? TryAddClient(HttpContext context, out ClientRefusal refusal)
+    void IThreadPoolWorkItem.Execute()
+    {
+        do
+        {
+            FanOutPending();
+            Volatile.Write(ref _fanOutRunning, 0);
+        }
+        while (LastEventId > _fannedOutThrough && Interlocked.Exchange(ref _fanOutRunning, 1) == 0);
+    }
+
+    /// <summary>Offers every event published since the last pass to every client: idle ones get them written and flushed here.</summary>
+    private void FanOutPending()
+    {
+        var from = _fannedOutThrough;
+        long newest;
+        int count;
+        lock (_lock)
+        {
+            newest = _lastEventId;
+            count = CopyClients(ref _fanOutSnapshot);
+        }
+
+        if (newest <= from)
+        {
+            return;
+        }
+
+        // Every share is handed out before any client can see the events; those not taken are given back after.
+        for (var id = from + 1; id <= newest; id++)
+        {
+            LiveFrame(id)?.Delivery?.Offering(count);
+        }
+
+        // One part of the clients per core: the other parts on the thread pool, the first here;
+        // the pass ends when every part has.
+        _pass = (from, newest, count);
+        _takingNone = 0;
+        _partsLeft = _parts.Length;
+        foreach (var part in _parts)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(part, preferLocal: false);
+        }
+
+        OfferPart(0);
+        if (_parts.Length > 0)
+        {
+            _partsDone.Wait();
+            _partsDone.Reset();
+        }
+
+        var takingNone = Volatile.Read(ref _takingNone);
+        // No reference to a client outlives the pass.
+        Array.Clear(_fanOutSnapshot, 0, count);
+        for (var id = from + 1; id <= newest; id++)
+        {
+            LiveFrame(id)?.Delivery?.Release(takingNone);
+        }
+
+        _fannedOutThrough = newest;
+    }
+
+    /// <summary>Offers the pass's events to part <paramref name="index"/> of its snapshot: idle clients get them written and flushed here.</summary>
+    private void OfferPart(int index)
+    {
+        var (from, newest, count) = _pass;
+        var parts = _parts.Length + 1;
+        var takingNone = 0;
+        foreach (var client in _fanOutSnapshot.AsSpan(index * count / parts, ((index + 1) * count / parts) - (index * count / parts)))
+        {
+            if (client.Backlog(newest) > _options.ClientQueueCapacity)
+            {
+                Drop(client);
+                takingNone++;
+                continue;
+            }
+
+            var takesAfter = client.Offer(newest);
+            if (takesAfter >= newest)
+            {
+                takingNone++;
+                continue;
+            }
+
+            // A client that joined during the pass takes only what came after it.
+            for (var id = from + 1; id <= takesAfter; id++)
+            {
+                LiveFrame(id)?.Delivery?.Release();
+            }
+
+            client.Deliver();
+        }
+
+        Interlocked.Add(ref _takingNone, takingNone);
+    }
+
+    /// <summary>One of the pass's parts beyond the first, run on the thread pool.</summary>
+    private sealed class FanOutPart(EventBroadcaster broadcaster, int index) : IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            broadcaster.OfferPart(index);
+            if (Interlocked.Decrement(ref broadcaster._partsLeft) == 0)
+            {
+                broadcaster._partsDone.Set();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Registers a client that gets every event published from now on, and plans what it must get
+    /// before them for <paramref name="lastEventId"/> (the replay); null, with the reason, when its
+    /// address holds <see cref="StreamingOptions.MaxClientsPerAddress"/> streams already, the client
+    /// limit is reached, or the service is stopping. Start the client with the plan.
+    /// </summary>
+    public (SseClient Client, ReplayPlan Replay)? TryAddClient(HttpContext context, long? lastEventId, out ClientRefusal refusal)
     {
         var address = ClientAddresses.ForLimits(context, _options.ExemptLoopback);
         if (address is not null && !_addressCounts.TryAdd(address))
@@ -85,79 +231,77 @@ internal sealed class EventBroadcaster : IDisposable
             return null;
         }
 
-        refusal = ClientRefusal.Unavailable;
-        if (Interlocked.Increment(ref _clientCount) > _options.MaxClients || _closed)
+        lock (_lock)
         {
-            Interlocked.Decrement(ref _clientCount);
-            if (address is not null)
+            if (_closed || _clients.Count >= _options.MaxClients)
             {
-                _addressCounts.Remove(address);
+                if (address is not null)
+                {
+                    _addressCounts.Remove(address);
+                }
+
+                refusal = ClientRefusal.Unavailable;
+                return null;
             }
 
-            return null;
-        }
-
-        var client = new SseClient(context, _options.ClientQueueCapacity, address);
-        _clients.TryAdd(client, 0);
-        if (_closed)
-        {
-            // Stopping began while this client was being added: CloseAllClients may not have seen it.
-            RemoveClient(client);
-            return null;
-        }
-
-        refusal = ClientRefusal.None;
-        return client;
-    }
-
-    /// <summary>
-    /// What a client that last saw <paramref name="lastEventId"/> must get before its live queue.
-    /// Call after <see cref="TryAddClient"/>, so that nothing published in between is missed; the
-    /// client skips queued events with ids up to <see cref="ReplayPlan.SkipThroughId"/>.
-    /// </summary>
-    public ReplayPlan PlanReplay(long lastEventId)
-    {
-        lock (_replayLock)
-        {
-            var newest = _lastEventId;
-            if (lastEventId > newest)
-            {
-                return new ReplayPlan(SseFrames.Reset(lastEventId, newest + 1), [], newest);
-            }
-
-            var oldest = _replay.Count == 0 ? newest + 1 : _replay.OldestId;
-            var notice = lastEventId + 1 < oldest ? SseFrames.Gap(lastEventId + 1, oldest - 1) : null;
-            return new ReplayPlan(notice, _replay.After(lastEventId), newest);
+            // In one step with publishing: every event is either in the replay (or before it) or offered live.
+            var client = new SseClient(this, context, _lastEventId) { Slot = _clients.Count, Address = address };
+            _clients.Add(client);
+            refusal = ClientRefusal.None;
+            return (client, lastEventId is { } id ? PlanReplay(id) : default);
         }
     }
 
-    /// <summary>Forgets a client (idempotent); its queue completes.</summary>
+    /// <summary>Forgets a client (idempotent); called by the client when it is finished.</summary>
     public void RemoveClient(SseClient client)
     {
-        if (_clients.TryRemove(client, out _))
+        lock (_lock)
         {
-            Forget(client);
+            if (client.Slot < 0)
+            {
+                return;
+            }
+
+            var last = _clients[^1];
+            _clients[client.Slot] = last;
+            last.Slot = client.Slot;
+            _clients.RemoveAt(_clients.Count - 1);
+            client.Slot = -1;
         }
 
-        client.Complete();
+        // Only the first removal gets here (the slot check above).
+        if (client.Address is { } address)
+        {
+            _addressCounts.Remove(address);
+        }
     }
+
+    /// <summary>The live frame with this id, or null once the ring no longer holds it.</summary>
+    public SseFrame? LiveFrame(long id) => Volatile.Read(ref _live[id & (_live.Length - 1)]) is { } frame && frame.Id == id ? frame : null;
 
     public void CountSent(long events) => Interlocked.Add(ref _messagesSent, events);
 
-    /// <summary>Ends every stream gracefully (queued frames are still sent) and refuses new clients.</summary>
+    /// <summary>Ends every stream and refuses new clients.</summary>
     public void CloseAllClients()
     {
-        _closed = true;
-        foreach (var (client, _) in _clients)
+        SseClient[] clients = [];
+        int count;
+        lock (_lock)
         {
-            RemoveClient(client);
+            _closed = true;
+            count = CopyClients(ref clients);
+        }
+
+        foreach (var client in clients.AsSpan(0, count))
+        {
+            client.Close();
         }
     }
 
     /// <summary>The replay buffer and last id, for saving across a restart.</summary>
     public EventState Snapshot()
     {
-        lock (_replayLock)
+        lock (_lock)
         {
             return new EventState(_lastEventId, _replay.After(0));
         }
@@ -166,7 +310,7 @@ internal sealed class EventBroadcaster : IDisposable
     /// <summary>Continues numbering (and replay) from a saved state; call before anything is published.</summary>
     public void Restore(EventState state)
     {
-        lock (_replayLock)
+        lock (_lock)
         {
             foreach (var frame in state.Events.TakeLast(_options.ReplayBufferSize))
             {
@@ -174,57 +318,72 @@ internal sealed class EventBroadcaster : IDisposable
             }
 
             Interlocked.Exchange(ref _lastEventId, state.LastEventId);
+
+            // Restored events are replay only: the first pass starts after them.
+            _fannedOutThrough = state.LastEventId;
         }
     }
 
-    public void Dispose() => _keepAliveTimer.Dispose();
+    public void Dispose()
+    {
+        _keepAliveTimer.Dispose();
+        _partsDone.Dispose();
+    }
+
+    /// <summary>
+    /// What a client that last saw <paramref name="lastEventId"/> must get before the live events;
+    /// call under the lock, together with adding the client.
+    /// </summary>
+    private ReplayPlan PlanReplay(long lastEventId)
+    {
+        var newest = _lastEventId;
+        if (lastEventId > newest)
+        {
+            return new ReplayPlan(SseFrames.Reset(lastEventId, newest + 1), []);
+        }
+
+        var oldest = _replay.Count == 0 ? newest + 1 : _replay.OldestId;
+        var notice = lastEventId + 1 < oldest ? SseFrames.Gap(lastEventId + 1, oldest - 1) : null;
+        return new ReplayPlan(notice, _replay.After(lastEventId));
+    }
+
+    /// <summary>Copies the client list into <paramref name="buffer"/> (grown as needed); call under the lock.</summary>
+    private int CopyClients(ref SseClient[] buffer)
+    {
+        if (buffer.Length < _clients.Count)
+        {
+            buffer = new SseClient[Math.Max(_clients.Count, 2 * buffer.Length)];
+        }
+
+        _clients.CopyTo(buffer);
+        return _clients.Count;
+    }
 
     private void OnKeepAliveTick()
     {
-        if (Interlocked.Exchange(ref _broadcastSinceKeepAlive, 0) == 0)
+        if (Interlocked.Exchange(ref _broadcastSinceKeepAlive, 0) != 0)
         {
-            FanOut(SseFrames.KeepAlive);
-        }
-    }
-
-    /// <summary>Queues the frame to every client (dropping those whose queue is full); returns how many got it.</summary>
-    private int FanOut(SseFrame frame)
-    {
-        var queued = 0;
-
-        // Enumerating the dictionary itself takes no lock and copies nothing (Keys would do both).
-        foreach (var (client, _) in _clients)
-        {
-            if (client.TryEnqueue(frame))
-            {
-                queued++;
-            }
-            else
-            {
-                Drop(client);
-            }
+            return;
         }
 
-        return queued;
+        SseClient[] clients = [];
+        int count;
+        lock (_lock)
+        {
+            count = CopyClients(ref clients);
+        }
+
+        foreach (var client in clients.AsSpan(0, count))
+        {
+            client.KeepAlive();
+        }
     }
 
     private void Drop(SseClient client)
     {
-        if (_clients.TryRemove(client, out _))
+        if (client.Abort())
         {
-            Forget(client);
             Interlocked.Increment(ref _clientsDropped);
-            client.Disconnect();
-        }
-    }
-
-    /// <summary>Uncounts a client just taken out of <see cref="_clients"/> (once: only the remover that succeeded calls this).</summary>
-    private void Forget(SseClient client)
-    {
-        Interlocked.Decrement(ref _clientCount);
-        if (client.Address is { } address)
-        {
-            _addressCounts.Remove(address);
         }
     }
 }
@@ -242,10 +401,10 @@ internal enum ClientRefusal
 }
 
 /// <summary>
-/// The start of a resumed stream: an optional gap or reset event, then the replayed frames; queued
-/// live frames with ids up to <see cref="SkipThroughId"/> were replayed (or predate the reset) and are skipped.
+/// The start of a resumed stream: an optional gap or reset event, then the replayed frames; live
+/// events follow from the newest id at the time of the plan.
 /// </summary>
-internal readonly record struct ReplayPlan(byte[]? Notice, SseFrame[] Frames, long SkipThroughId);
+internal readonly record struct ReplayPlan(byte[]? Notice, SseFrame[] Frames);
 
 /// <summary>What survives a graceful restart: the last event id and the replay buffer's frames, oldest first.</summary>
 internal sealed record EventState(long LastEventId, IReadOnlyList<SseFrame> Events);

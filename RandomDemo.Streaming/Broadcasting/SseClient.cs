@@ -1,45 +1,306 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
-using System.Threading.Channels;
 
 namespace RandomDemo.Streaming.Broadcasting;
 
 /// <summary>
-/// One connected /stream client: a bounded queue of shared frames that the broadcaster fills
-/// without waiting and the client's request handler drains onto the socket.
+/// One connected /stream client. There is no queue of its own: the broadcaster offers it events
+/// by raising <see cref="_offeredThrough"/>, and whoever holds the client's write token copies
+/// every offered frame it has not sent yet from the live ring into the response and flushes. The
+/// fan-out pass takes the token itself when the client is idle, so an event normally reaches the
+/// socket on the pass's thread with no task woken per client; a client still
+/// flushing keeps the token and, once its flush completes, sends everything offered meanwhile in
+/// one write (frames coalesce while a client is behind). Frames offered but not yet flushed are
+/// the client's backlog: beyond the queue capacity the broadcaster drops the client.
 /// </summary>
 internal sealed class SseClient
 {
-    private readonly Channel<SseFrame> _queue;
-    private readonly HttpContext _context;
+    // The write token: whoever moves it from Idle to Busy may write to the response until it gives it back.
+    private const int Idle = 0;
+    private const int Busy = 1;
 
-    public SseClient(HttpContext context, int capacity, IPAddress? address)
+    // _offeredThrough once the client is finished: nothing more is offered.
+    private const long Finished = long.MinValue;
+
+    private readonly EventBroadcaster _broadcaster;
+    private readonly HttpContext _context;
+    private readonly PipeWriter _body;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // The request handler holds the token from the start, for the retry hint and the replay.
+    private int _state = Busy;
+    private long _offeredThrough;
+    private int _closing;
+    private bool _keepAliveDue;
+
+    // Written and read by the token holder only (the broadcaster reads _releasedThrough for the backlog).
+    private long _writtenThrough;
+    private long _releasedThrough;
+
+    public SseClient(EventBroadcaster broadcaster, HttpContext context, long startAfterId)
     {
+        _broadcaster = broadcaster;
         _context = context;
-        Address = address;
-        _queue = Channel.CreateBounded<SseFrame>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-            AllowSynchronousContinuations = false,
-        });
+        _body = context.Response.BodyWriter;
+        _offeredThrough = _writtenThrough = _releasedThrough = startAfterId;
     }
 
     /// <summary>The address its stream counts against (null when exempt from the per-address limit).</summary>
-    public IPAddress? Address { get; }
+    public IPAddress? Address { get; init; }
 
-    public ChannelReader<SseFrame> Frames => _queue.Reader;
+    /// <summary>Where the broadcaster keeps this client, for removal in O(1); guarded by the broadcaster.</summary>
+    public int Slot { get; set; } = -1;
 
-    /// <summary>Queues a frame; false when the queue is full (or already completed).</summary>
-    public bool TryEnqueue(SseFrame frame) => _queue.Writer.TryWrite(frame);
+    /// <summary>Completes once the client is finished and nothing will write to its response again.</summary>
+    public Task Ended => _ended.Task;
 
-    /// <summary>No more frames: the handler sends what is queued and ends the response.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
+    /// <summary>Live events offered but not yet flushed (or given up).</summary>
+    public long Backlog(long newestId) => newestId - Volatile.Read(ref _releasedThrough);
 
-    /// <summary>Ends the connection now, even while the handler waits on a socket that does not drain.</summary>
-    public void Disconnect()
+    /// <summary>
+    /// Offers events up to <paramref name="id"/>; returns the id after which this client takes them
+    /// (it holds a share of each such event's delivery), or <paramref name="id"/> when it takes none
+    /// (joined after it, or finished). Then call <see cref="Deliver"/>.
+    /// </summary>
+    public long Offer(long id)
     {
-        Complete();
+        while (true)
+        {
+            var offered = Volatile.Read(ref _offeredThrough);
+            if (offered == Finished || offered >= id)
+            {
+                return id;
+            }
+
+            if (Interlocked.CompareExchange(ref _offeredThrough, id, offered) == offered)
+            {
+                return offered;
+            }
+        }
+    }
+
+    /// <summary>Sends what was offered now, on this thread, unless the client is busy (then its current writer will).</summary>
+    public void Deliver()
+    {
+        if (Interlocked.CompareExchange(ref _state, Busy, Idle) == Idle)
+        {
+            Drain();
+        }
+    }
+
+    /// <summary>Sends a keep-alive comment if the client is idle; a busy client is sending anyway.</summary>
+    public void KeepAlive()
+    {
+        if (Interlocked.CompareExchange(ref _state, Busy, Idle) == Idle)
+        {
+            _keepAliveDue = true;
+            Drain();
+        }
+    }
+
+    /// <summary>
+    /// The request handler's start: writes the retry hint and the replay, flushes, then goes live.
+    /// The handler holds the token until then, so live events offered meanwhile wait and follow.
+    /// </summary>
+    public async Task StartAsync(byte[] retry, ReplayPlan replay)
+    {
+        try
+        {
+            _body.Write(retry);
+            var sent = 0;
+            if (replay.Notice is { } notice)
+            {
+                _body.Write(notice);
+                sent++;
+            }
+
+            foreach (var frame in replay.Frames ?? [])
+            {
+                _body.Write(frame.Bytes);
+                sent++;
+            }
+
+            var result = await _body.FlushAsync();
+            if (result.IsCanceled || result.IsCompleted)
+            {
+                Finish();
+                return;
+            }
+
+            _broadcaster.CountSent(sent);
+        }
+        catch (Exception error) when (error is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            Finish();
+            return;
+        }
+
+        Drain();
+    }
+
+    /// <summary>
+    /// Ends the stream (idempotent): no more events are offered, the current writer (if any) stops
+    /// after its flush, and the response ends. Frames not yet flushed are given up; the client
+    /// resumes from its Last-Event-ID.
+    /// </summary>
+    public void Close() => TryClose();
+
+    /// <summary>Ends the connection now, even while a flush waits on a socket that does not drain; false when it was already closing.</summary>
+    public bool Abort()
+    {
+        var first = TryClose();
         _context.Abort();
+        return first;
+    }
+
+    private bool Closing => Volatile.Read(ref _closing) != 0;
+
+    private bool TryClose()
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            return false;
+        }
+
+        if (Interlocked.CompareExchange(ref _state, Busy, Idle) == Idle)
+        {
+            Finish();
+        }
+
+        return true;
+    }
+
+    // Token held: writes and flushes until nothing offered is left unsent, then gives the token back.
+    private void Drain()
+    {
+        try
+        {
+            while (!Closing)
+            {
+                var offered = Volatile.Read(ref _offeredThrough);
+                if (offered > _writtenThrough || _keepAliveDue)
+                {
+                    if (!Write(offered))
+                    {
+                        break;
+                    }
+
+                    var flush = _body.FlushAsync();
+                    if (!flush.IsCompletedSuccessfully)
+                    {
+                        _ = DrainAfterAsync(flush);
+                        return;
+                    }
+
+                    if (!Flushed(flush.Result))
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                // Give the token back, then look again: an offer or a close that came in between
+                // saw the token taken and left the work to this writer.
+                Interlocked.Exchange(ref _state, Idle);
+                if (!Closing && Volatile.Read(ref _offeredThrough) <= _writtenThrough)
+                {
+                    return;
+                }
+
+                if (Interlocked.CompareExchange(ref _state, Busy, Idle) != Idle)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception error) when (error is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // The response is gone: the client left or was aborted.
+        }
+
+        Finish();
+    }
+
+    private async Task DrainAfterAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            if (!Flushed(await flush))
+            {
+                Finish();
+                return;
+            }
+        }
+        catch (Exception error) when (error is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            Finish();
+            return;
+        }
+
+        Drain();
+    }
+
+    /// <summary>Copies the frames after what was written, through <paramref name="offered"/>, into the response; false when one is gone from the ring.</summary>
+    private bool Write(long offered)
+    {
+        for (var id = _writtenThrough + 1; id <= offered; id++)
+        {
+            if (_broadcaster.LiveFrame(id) is not { } frame)
+            {
+                // Only a client far beyond its queue capacity can miss a frame; it is being dropped.
+                return false;
+            }
+
+            _body.Write(frame.Bytes);
+            _writtenThrough = id;
+        }
+
+        if (_keepAliveDue)
+        {
+            _keepAliveDue = false;
+            _body.Write(SseFrames.KeepAlive.Bytes);
+        }
+
+        return true;
+    }
+
+    /// <summary>A flush completed: the events it carried are delivered. False once the client is gone.</summary>
+    private bool Flushed(FlushResult result)
+    {
+        var sent = _writtenThrough - _releasedThrough;
+        Release(_writtenThrough);
+        if (result.IsCanceled || result.IsCompleted)
+        {
+            return false;
+        }
+
+        _broadcaster.CountSent(sent);
+        return true;
+    }
+
+    /// <summary>Releases this client's share of every event after the last released, through <paramref name="throughId"/>.</summary>
+    private void Release(long throughId)
+    {
+        for (var id = _releasedThrough + 1; id <= throughId; id++)
+        {
+            _broadcaster.LiveFrame(id)?.Delivery?.Release();
+        }
+
+        Volatile.Write(ref _releasedThrough, Math.Max(_releasedThrough, throughId));
+    }
+
+    // Token held, never given back: nothing is offered any more, every share still held is released, the handler returns.
+    private void Finish()
+    {
+        var offered = Interlocked.Exchange(ref _offeredThrough, Finished);
+        if (offered != Finished)
+        {
+            Release(offered);
+        }
+
+        _broadcaster.RemoveClient(this);
+        _ended.TrySetResult();
     }
 }

@@ -16,7 +16,12 @@ internal sealed class StreamingOptions
 
     public int ClientQueueCapacity { get; set; } = 256;
 
-    public int MaxClients { get; set; } = 10_000;
+    /// <summary>
+    /// What one process holds: one socket per client, and open files are commonly capped at 20,000
+    /// per process (these machines; many containers), which leaves room for the process's own.
+    /// Bench: 19,000 clients on one process, every event delivered (bench/RESULTS.md).
+    /// </summary>
+    public int MaxClients { get; set; } = 19_000;
 
     /// <summary>Streams one client address may hold: many browser tabs behind one NAT, not one client taking the service.</summary>
     public int MaxClientsPerAddress { get; set; } = 100;

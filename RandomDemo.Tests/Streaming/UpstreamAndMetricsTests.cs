@@ -96,6 +96,16 @@ public sealed class UpstreamAndMetricsTests(ITestOutputHelper output)
         Assert.True(later.Long("uptime") <= sinceBeforeStart.Elapsed.TotalSeconds, $"uptime {later.Long("uptime")} s, but the service was started {sinceBeforeStart.Elapsed.TotalSeconds:0.0} s ago");
     }
 
+    [Fact]
+    public async Task Shipped_client_limit_is_what_one_process_holds()
+    {
+        // One socket per client, open files capped at 20,000 per process here: 19,000 clients fit,
+        // and the bench holds that many on one process (bench/RESULTS.md).
+        await using var stack = await StreamingStack.StartAsync(output);
+
+        Assert.Equal(19_000, (await stack.GetMetricsAsync()).Long("max_clients"));
+    }
+
     private static async Task<string?> WaitConnectedAsync(StreamingStack stack) =>
         (await stack.WaitForMetricsAsync(m => m.String("upstream") == "connected", "upstream connected")).String("upstream");
 }

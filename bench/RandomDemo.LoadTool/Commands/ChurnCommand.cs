@@ -71,7 +71,8 @@ internal static class ChurnCommand
             {
                 Console.WriteLine($"after an induced full GC (EventPipe GCHeapCollect): managed heap {hs / 1048576.0:F1} MB at start, {he / 1048576.0:F1} MB at the end; "
                     + $"RSS {rssStartAfterGc / 1024.0:F1} MB at start, {rssEndAfterGc / 1024.0:F1} MB at the end ({100.0 * (rssEndAfterGc - rssStartAfterGc) / rssStartAfterGc:+0.0;-0.0}%)");
-                resources += $" heap_start_kb={hs / 1024} heap_end_kb={he / 1024} rss_start_gc_kb={rssStartAfterGc} rss_end_gc_kb={rssEndAfterGc}";
+                resources += $" heap_start_kb={hs / 1024} heap_end_kb={he / 1024} rss_start_gc_kb={rssStartAfterGc} rss_end_gc_kb={rssEndAfterGc}"
+                    + $" rss_gc_growth_pct={100.0 * (rssEndAfterGc - rssStartAfterGc) / rssStartAfterGc:F1}";
             }
         }
 

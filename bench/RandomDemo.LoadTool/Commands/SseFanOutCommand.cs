@@ -13,13 +13,16 @@ namespace RandomDemo.LoadTool.Commands;
 /// </summary>
 internal static class SseFanOutCommand
 {
-    public static readonly string[] Flags = ["url", "clients", "duration", "server-pid", "connect-parallel", "settle", "grace", "connect-timeout"];
+    public static readonly string[] Flags = ["url", "clients", "total-clients", "duration", "server-pid", "connect-parallel", "settle", "grace", "connect-timeout"];
 
     public static async Task<int> RunAsync(CommandLine commandLine, CancellationToken cancellation)
     {
         var url = commandLine.LoopbackUrl("url");
         // Each client is one socket; 20000 open files per process leaves room for the rest.
         var clients = commandLine.Int("clients", null, 1, 19_000);
+
+        // With the load split over processes (open files are capped per process): all of them together.
+        var totalClients = commandLine.Int("total-clients", clients, clients, 100_000);
         var duration = TimeSpan.FromSeconds(commandLine.Int("duration", 10, 1, 600));
         var serverPid = commandLine.ProcessId("server-pid");
         var connectParallel = commandLine.Int("connect-parallel", 200, 1, 2000);
@@ -62,7 +65,10 @@ internal static class SseFanOutCommand
 
         var connected = clients - failedToConnect;
         Console.WriteLine($"connected: {connected}/{clients} in {connecting.Elapsed.TotalSeconds:F1} s" + FirstFailure(connections));
-        var beforeWindow = await StreamingMetrics.WaitForClientsAsync(http, url, connected, TimeSpan.FromSeconds(30), cancellation);
+        var beforeWindow = await StreamingMetrics.WaitForClientsAsync(http, url, connected + totalClients - clients, TimeSpan.FromSeconds(120), cancellation);
+
+        // The service's own measure of the window: publish until the last client flushed (started early: see InServiceHistogram).
+        await using var fanOut = serverPid is { } pid5 ? InServiceHistogram.Start(pid5, "RandomDemo.Streaming", "streaming.fanout.duration") : null;
         await Task.Delay(settle, cancellation);
         ProcessSample? serverWithClients = serverPid is { } pid2 ? ProcessSample.Take(pid2) : null;
 
@@ -71,10 +77,12 @@ internal static class SseFanOutCommand
         window.FromId = start.LastEventId;
         var selfStart = ProcessSample.Self();
         ProcessSample? serverStart = serverPid is { } pid3 ? ProcessSample.Take(pid3) : null;
+        var windowStart = DateTime.UtcNow;
         await Task.Delay(duration, cancellation);
         ProcessSample? serverEnd = serverPid is { } pid4 ? ProcessSample.Take(pid4) : null;
         var selfEnd = ProcessSample.Self();
         var end = await StreamingMetrics.GetAsync(http, url, cancellation);
+        var windowEnd = DateTime.UtcNow;
         window.ToId = end.LastEventId;
 
         // Late events still count (their latency says how late); stop waiting once all have the last one.
@@ -85,6 +93,7 @@ internal static class SseFanOutCommand
         }
 
         var after = await StreamingMetrics.GetAsync(http, url, cancellation);
+        var fanOutWindow = fanOut is null ? null : await fanOut.WindowAsync(windowStart, windowEnd);
 
         // After the window, with every client still connected: what live objects hold per connection.
         var heapWithClients = serverPid is { } gcPid2 ? await FullGc.CollectAsync(gcPid2, TimeSpan.FromSeconds(15)) : null;
@@ -103,23 +112,31 @@ internal static class SseFanOutCommand
         Console.WriteLine($"latency: {window.Latency.Summary()}");
         Console.WriteLine($"loadtool cpu: {ProcessSample.CpuPercent(selfStart, selfEnd):F0}% of one core; load average {ProcessSample.LoadAverage()}");
 
+        var inService = "";
+        if (fanOutWindow is { } f)
+        {
+            Console.WriteLine($"server fan-out (streaming.fanout.duration, publish until the last client flushed): {f.Count} events, median of per-second p50 {1000 * f.Median:F1} ms, highest per-second p99 {1000 * f.HighestP99:F1} ms");
+            inService = $" fanout_events={f.Count} fanout_p50_ms={1000 * f.Median:F1} fanout_p99_ms={1000 * f.HighestP99:F1}";
+        }
+
         var resources = "";
         if (serverBefore is { } b && serverWithClients is { } w && serverStart is { } s && serverEnd is { } e)
         {
-            var perConnectionKb = (w.RssKb - b.RssKb) / (double)Math.Max(1, connected);
-            Console.WriteLine($"server rss: {b.RssKb / 1024.0:F1} MB before, {w.RssKb / 1024.0:F1} MB with {connected} clients: {perConnectionKb:F1} KB per connection");
+            var serverClients = beforeWindow.Clients;
+            var perConnectionKb = (w.RssKb - b.RssKb) / (double)Math.Max(1, serverClients);
+            Console.WriteLine($"server rss: {b.RssKb / 1024.0:F1} MB before, {w.RssKb / 1024.0:F1} MB with {serverClients} clients: {perConnectionKb:F1} KB per connection");
             Console.WriteLine($"server cpu: {ProcessSample.CpuPercent(s, e):F0}% of one core during the window");
             resources = $" rss_before_kb={b.RssKb} rss_clients_kb={w.RssKb} kb_per_conn={perConnectionKb:F1} server_cpu_pct={ProcessSample.CpuPercent(s, e):F0}";
             if (heapBefore is { } hb && heapWithClients is { } hw)
             {
-                var heapPerConnectionKb = (hw - hb) / 1024.0 / Math.Max(1, connected);
-                Console.WriteLine($"server managed heap after an induced full GC: {hb / 1048576.0:F1} MB before, {hw / 1048576.0:F1} MB with {connected} clients: {heapPerConnectionKb:F1} KB per connection");
+                var heapPerConnectionKb = (hw - hb) / 1024.0 / Math.Max(1, serverClients);
+                Console.WriteLine($"server managed heap after an induced full GC: {hb / 1048576.0:F1} MB before, {hw / 1048576.0:F1} MB with {serverClients} clients: {heapPerConnectionKb:F1} KB per connection");
                 resources += $" heap_kb_per_conn={heapPerConnectionKb:F1}";
             }
         }
 
-        Console.WriteLine($"RESULT sse clients={clients} connected={connected} complete={complete} events={windowEvents} "
-            + $"p50_ms={window.Latency.PercentileMs(0.5):F1} p99_ms={window.Latency.PercentileMs(0.99):F1} max_ms={window.Latency.MaxMs:F1}{resources} "
+        Console.WriteLine($"RESULT sse clients={clients} connected={connected} server_clients={beforeWindow.Clients} complete={complete} events={windowEvents} "
+            + $"p50_ms={window.Latency.PercentileMs(0.5):F1} p99_ms={window.Latency.PercentileMs(0.99):F1} max_ms={window.Latency.MaxMs:F1}{inService}{resources} "
             + $"loadtool_cpu_pct={ProcessSample.CpuPercent(selfStart, selfEnd):F0}");
         return complete == clients ? 0 : 1;
     }
