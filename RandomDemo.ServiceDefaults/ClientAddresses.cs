@@ -83,9 +83,18 @@ public static class ClientAddresses
     /// <summary>Takes the client address from a trusted proxy's X-Forwarded-For; call first in the pipeline.</summary>
     public static WebApplication UseForwardedClientAddresses(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        // With ASPNETCORE_FORWARDEDHEADERS_ENABLED, ASP.NET Core already runs the middleware first,
+        // with the options above: a second one would only walk the header again.
+        if (!app.Configuration.GetValue<bool>(FrameworkSwitch))
+        {
+            app.UseForwardedHeaders();
+        }
+
         return app;
     }
+
+    /// <summary>ASP.NET Core's own switch (<c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c>), which Aspire sets.</summary>
+    private const string FrameworkSwitch = "ForwardedHeaders_Enabled";
 
     // A list in configuration: KnownProxies:0, KnownProxies:1, ... (or one comma-separated value).
     private static IEnumerable<string> Values(IConfigurationSection section, string key) =>

@@ -69,11 +69,12 @@ public sealed class PodmanEngine : IAsyncDisposable
             ["DOCKER_HOST"] = $"unix://{socket}",
         };
 
-        var startInfo = new ProcessStartInfo("podman") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["system", "service", "--time=0", $"unix://{socket}"])
+        var startInfo = new ProcessStartInfo("podman", ["system", "service", "--time=0", $"unix://{socket}"])
         {
-            startInfo.ArgumentList.Add(argument);
-        }
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
 
         foreach (var (name, value) in environment)
         {
