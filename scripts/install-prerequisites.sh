@@ -20,6 +20,8 @@ declare -A wanted=(
   [/usr/lib/cni/dnsname]=golang-github-containernetworking-plugin-dnsname
   [debootstrap]=debootstrap
   [docker-registry]=docker-registry
+  # The streaming replicas' shared event log.
+  [redis-server]=redis-server
 )
 missing=()
 for command in "${!wanted[@]}"; do

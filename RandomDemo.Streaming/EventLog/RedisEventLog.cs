@@ -1,0 +1,109 @@
+using Google.Protobuf;
+using RandomDemo.Contracts;
+using StackExchange.Redis;
+
+namespace RandomDemo.Streaming.EventLog;
+
+/// <summary>One entry of the shared log: the SSE event id and the generator's point.</summary>
+internal readonly record struct LoggedPoint(long Id, DataPoint Point);
+
+/// <summary>
+/// The event log that streaming replicas share: a Redis Stream whose entry ids are <c>N-0</c>, N being
+/// the SSE event id, so ids stay consecutive whichever replica appends, and a replay is an XRANGE.
+/// One replica at a time holds the producer lease and appends; the append checks the lease inside
+/// Redis, so a replica that lost it (paused, cut off) cannot append behind the new producer's back.
+/// </summary>
+internal sealed class RedisEventLog(IConnectionMultiplexer redis, string name, int capacity)
+{
+    /// <summary>Takes the lease if free, renews it if held by <c>ARGV[1]</c>; 1 when held afterwards.</summary>
+    private static readonly LuaScript HoldLeaseScript = LuaScript.Prepare("""
+        if redis.call('GET', @lease) == @replica then
+          redis.call('PEXPIRE', @lease, @ttl)
+          return 1
+        end
+        if redis.call('SET', @lease, @replica, 'NX', 'PX', @ttl) then
+          return 1
+        end
+        return 0
+        """);
+
+    private static readonly LuaScript ReleaseLeaseScript = LuaScript.Prepare("""
+        if redis.call('GET', @lease) == @replica then
+          return redis.call('DEL', @lease)
+        end
+        return 0
+        """);
+
+    /// <summary>
+    /// Appends as the lease holder: the id follows the newest entry, and is at least <c>@minimum</c>
+    /// (the producer's own last id + 1, which keeps ids rising when Redis lost the stream). Returns
+    /// the id, or -1 when <c>@replica</c> does not hold the lease. Readers are told on the stream's channel.
+    /// </summary>
+    private static readonly LuaScript AppendScript = LuaScript.Prepare("""
+        if redis.call('GET', @lease) ~= @replica then
+          return -1
+        end
+        local id = tonumber(@minimum)
+        local newest = redis.call('XREVRANGE', @stream, '+', '-', 'COUNT', 1)
+        if #newest > 0 then
+          local last = tonumber(string.match(newest[1][1], '^(%d+)-'))
+          if last + 1 > id then
+            id = last + 1
+          end
+        end
+        redis.call('XADD', @stream, 'MAXLEN', '=', @capacity, id .. '-0', 'p', @payload)
+        redis.call('PUBLISH', @stream, id)
+        return id
+        """);
+
+    private const string PayloadField = "p";
+
+    private readonly RedisKey _stream = $"{name}:events";
+    private readonly RedisKey _lease = $"{name}:producer";
+
+    /// <summary>The channel on which every append is announced (its id as the message).</summary>
+    public RedisChannel AppendedChannel => RedisChannel.Literal($"{name}:events");
+
+    /// <summary>Takes or renews the producer lease for <paramref name="ttl"/>; true when <paramref name="replica"/> holds it.</summary>
+    public async Task<bool> HoldLeaseAsync(string replica, TimeSpan ttl) =>
+        (int)await HoldLeaseScript.EvaluateAsync(redis.GetDatabase(), new { lease = _lease, replica, ttl = (long)ttl.TotalMilliseconds }) == 1;
+
+    /// <summary>Gives the lease up (on a graceful stop) so another replica takes over at once.</summary>
+    public Task ReleaseLeaseAsync(string replica) =>
+        ReleaseLeaseScript.EvaluateAsync(redis.GetDatabase(), new { lease = _lease, replica });
+
+    /// <summary>Appends <paramref name="point"/> as <paramref name="replica"/>; its id, or null when the replica is not the producer.</summary>
+    public async Task<long?> AppendAsync(string replica, DataPoint point, long minimumId)
+    {
+        var id = (long)await AppendScript.EvaluateAsync(redis.GetDatabase(), new
+        {
+            lease = _lease,
+            stream = _stream,
+            replica,
+            minimum = minimumId,
+            capacity,
+            payload = point.ToByteArray(),
+        });
+        return id < 0 ? null : id;
+    }
+
+    /// <summary>The entries with an id above <paramref name="afterId"/>, oldest first, at most <paramref name="count"/>.</summary>
+    public async Task<IReadOnlyList<LoggedPoint>> ReadAfterAsync(long afterId, int count)
+    {
+        var entries = await redis.GetDatabase().StreamRangeAsync(_stream, $"{afterId + 1}-0", "+", count);
+        return [.. entries.Select(entry => new LoggedPoint(IdOf(entry.Id), DataPoint.Parser.ParseFrom((byte[])entry[PayloadField]!)))];
+    }
+
+    /// <summary>The id of the newest entry; null when the stream is empty or gone (a Redis that restarted empty).</summary>
+    public async Task<long?> NewestIdAsync()
+    {
+        var newest = await redis.GetDatabase().StreamRangeAsync(_stream, "-", "+", 1, Order.Descending);
+        return newest is [var entry] ? IdOf(entry.Id) : null;
+    }
+
+    private static long IdOf(RedisValue entryId)
+    {
+        var text = (string)entryId!;
+        return long.Parse(text.AsSpan(0, text.IndexOf('-')), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
