@@ -2,6 +2,7 @@ using RandomDemo.AppHost.Endpoints;
 using RandomDemo.AppHost.Health;
 using RandomDemo.AppHost.Lifecycle;
 using RandomDemo.AppHost.Publishing;
+using RandomDemo.AppHost.ScaleOut;
 using RandomDemo.Contracts;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -31,11 +32,14 @@ builder.AddProject<Projects.RandomDemo_Gateway>(ServiceNames.Gateway)
     .WithUrlForEndpoint("http", _ => new() { Url = "/scalar", DisplayText = "API reference (Scalar)" })
     .WithUrlForEndpoint("http", _ => new() { Url = "/random/number?min=1&max=100", DisplayText = "Sample: /random/number" });
 
+var streamingReplicas = builder.StreamingReplicas();
 builder.AddProject<Projects.RandomDemo_Streaming>(ServiceNames.Streaming)
-    .WithServiceEndpoint(ServicePorts.Streaming)
+    // Replicas share the one port through DCP's proxy.
+    .WithServiceEndpoint(ServicePorts.Streaming, proxied: streamingReplicas > 1)
     .WithoutHttpsCertificate()
     .WithExternalHttpEndpoints()
     .WithStreamingStateFile()
+    .WithScaleOut(streamingReplicas)
     .WithHttpHealthEndpoints()
     .WithReference(generator)
     .WaitFor(generator)

@@ -26,7 +26,7 @@ public static class ServiceEndpointExtensions
     /// <summary>Set by Aspire's testing builder (and isolated <c>aspire run</c>) to move every fixed port to a free one.</summary>
     private const string RandomizePortsKey = "DcpPublisher:RandomizePorts";
 
-    public static IResourceBuilder<ProjectResource> WithServiceEndpoint(this IResourceBuilder<ProjectResource> builder, int defaultPort, int? containerPort = null)
+    public static IResourceBuilder<ProjectResource> WithServiceEndpoint(this IResourceBuilder<ProjectResource> builder, int defaultPort, int? containerPort = null, bool proxied = false)
     {
         var configuration = builder.ApplicationBuilder.Configuration;
         var requestedPort = ConfiguredPort(configuration, builder.Resource.Name);
@@ -36,7 +36,7 @@ public static class ServiceEndpointExtensions
             return builder.WithHttpEndpoint(port: requestedPort ?? defaultPort, targetPort: containerPort ?? defaultPort);
         }
 
-        var proxied = configuration.GetValue(ProxiedEndpointsKey, false);
+        proxied |= configuration.GetValue(ProxiedEndpointsKey, false);
         // DCP randomizes only proxied ports; a process serving its own port gets a free one here,
         // unless a port was asked for by name.
         var port = requestedPort ?? (!proxied && ArePortsRandomized(configuration) ? FreeLoopbackPort() : defaultPort);
@@ -61,7 +61,7 @@ public static class ServiceEndpointExtensions
             : throw new AppHostStartupException($"--{key} must be a TCP port from 1 to 65535, not '{value}'.", AppHostStartupException.BadArgumentExitCode);
     }
 
-    private static int FreeLoopbackPort()
+    internal static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
