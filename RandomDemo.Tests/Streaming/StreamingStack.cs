@@ -66,7 +66,14 @@ public sealed class StreamingStack : IAsyncDisposable
 
     /// <summary>(Re)starts the streaming process with the stack's environment, on <paramref name="port"/> if given.</summary>
     public async Task StartStreamingAsync(int? port = null) =>
-        Streaming = await ServiceProcess.StartAsync("RandomDemo.Streaming", _output, _streamingEnvironment, port);
+        Streaming = await StartReplicaAsync(port);
+
+    /// <summary>
+    /// Starts one more streaming process with the stack's environment, fed by the same generator (a replica;
+    /// on <paramref name="port"/> if given). The caller owns it: the stack stops only <see cref="Streaming"/>.
+    /// </summary>
+    public Task<ServiceProcess> StartReplicaAsync(int? port = null) =>
+        ServiceProcess.StartAsync("RandomDemo.Streaming", _output, _streamingEnvironment, port);
 
     /// <summary>Kills the generator (as in a crash) and starts a new one on the same port.</summary>
     public void KillGenerator() => Generator.Kill();
