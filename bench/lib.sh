@@ -38,6 +38,7 @@ ensure_commands() {
             h2load) pkg=nghttp2-client ;;
             ss) pkg=iproute2 ;;
             curl) pkg=curl ;;
+            redis-server) pkg=redis-server ;;
             *) die "no package known for '$cmd'" ;;
         esac
         missing+=("$pkg")

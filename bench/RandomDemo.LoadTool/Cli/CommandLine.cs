@@ -99,6 +99,18 @@ internal sealed class CommandLine
         return uri;
     }
 
+    /// <summary>A file the command writes; its directory must exist.</summary>
+    public string OutputFile(string name)
+    {
+        var path = Path.GetFullPath(Raw(name, null));
+        if (!Directory.Exists(Path.GetDirectoryName(path)))
+        {
+            throw new UsageException($"flag --{name}: no directory {Path.GetDirectoryName(path)}");
+        }
+
+        return path;
+    }
+
     public string Choice(string name, string fallback, params string[] choices)
     {
         var text = Raw(name, fallback);

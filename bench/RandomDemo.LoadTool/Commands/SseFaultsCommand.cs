@@ -15,7 +15,7 @@ namespace RandomDemo.LoadTool.Commands;
 /// </summary>
 internal static class SseFaultsCommand
 {
-    public static readonly string[] Flags = ["url", "clients", "duration", "generator", "reconnect-ms", "connect-parallel", "resets", "disconnects"];
+    public static readonly string[] Flags = ["url", "clients", "duration", "generator", "reconnect-ms", "connect-parallel", "resets", "disconnects", "failover-url", "arrivals"];
 
     public static async Task<int> RunAsync(CommandLine commandLine, CancellationToken cancellation)
     {
@@ -28,13 +28,21 @@ internal static class SseFaultsCommand
         var expectedResets = commandLine.Int("resets", 0, 0, 1000);
         var disconnectsExpected = commandLine.Choice("disconnects", "none", "none", "some") == "some";
         var generator = commandLine.Has("generator") ? commandLine.LoopbackUrl("generator") : null;
+        // Another replica of the same event log: a client whose stream is lost or refused tries it next (and back).
+        var failoverUrl = commandLine.Has("failover-url") ? commandLine.LoopbackUrl("failover-url") : null;
+        var arrivalsFile = commandLine.Has("arrivals") ? commandLine.OutputFile("arrivals") : null;
 
         var clock = Stopwatch.StartNew();
         var arrivals = new EventArrivals(clock);
         var probe = generator is null ? null : new GeneratorProbe(generator, clock);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var probing = probe?.RunAsync(stop.Token) ?? Task.CompletedTask;
-        var endpoint = new IPEndPoint((await Dns.GetHostAddressesAsync(url.Host, cancellation))[0], url.Port);
+        List<StreamTarget> targets = [new(await EndpointAsync(url, cancellation), url)];
+        if (failoverUrl is not null)
+        {
+            targets.Add(new(await EndpointAsync(failoverUrl, cancellation), failoverUrl));
+        }
+
         var resumes = new LatencyHistogram();
         var connections = Enumerable.Range(0, clients).Select(_ => new ResumingSseClient(arrivals, resumes, reconnectDelay)).ToArray();
         var runs = new Task[clients];
@@ -42,7 +50,7 @@ internal static class SseFaultsCommand
         Console.WriteLine($"sse-faults: {clients} clients on {url} (load average {ProcessSample.LoadAverage()})");
         await Parallel.ForEachAsync(Enumerable.Range(0, clients), new ParallelOptions { MaxDegreeOfParallelism = connectParallel, CancellationToken = cancellation }, async (i, _) =>
         {
-            runs[i] = Task.Run(() => connections[i].RunAsync(endpoint, url, stop.Token), CancellationToken.None);
+            runs[i] = Task.Run(() => connections[i].RunAsync(targets, stop.Token), CancellationToken.None);
             await connections[i].Ready.WaitAsync(TimeSpan.FromSeconds(120), cancellation);
         });
         Console.WriteLine($"connected: {clients} at {clock.Elapsed.TotalSeconds:F1} s");
@@ -51,6 +59,10 @@ internal static class SseFaultsCommand
         await stop.CancelAsync();
         await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
         await probing;
+        if (arrivalsFile is not null)
+        {
+            await arrivals.WriteAsync(arrivalsFile);
+        }
 
         var disconnected = connections.Count(c => c.Disconnects > 0);
         var wrongResets = connections.Count(c => c.Resets != expectedResets);
@@ -81,4 +93,7 @@ internal static class SseFaultsCommand
             + $"resume_max_ms={resumes.MaxMs:F0} outages={resumedAfterOutage.Count} first_event_after_up_ms={string.Join('/', resumedAfterOutage.Select(ms => ms.ToString("F0")))} verdict={(ok ? "ok" : "FAILED")}");
         return ok ? 0 : 1;
     }
+
+    private static async Task<IPEndPoint> EndpointAsync(Uri url, CancellationToken cancellation) =>
+        new((await Dns.GetHostAddressesAsync(url.Host, cancellation))[0], url.Port);
 }

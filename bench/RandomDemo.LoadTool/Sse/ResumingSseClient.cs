@@ -1,19 +1,23 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using RandomDemo.LoadTool.Measurement;
 
 namespace RandomDemo.LoadTool.Sse;
 
-/// <summary>The newest event id any client has received, and when it first arrived (the run's clock).</summary>
+/// <summary>
+/// The newest event id any client has received: when it first arrived (the run's clock and the wall
+/// clock) and the generator's timestamp it carries.
+/// </summary>
 internal sealed class EventArrivals(Stopwatch clock)
 {
-    private readonly List<(long Id, TimeSpan At)> _arrivals = [];
+    private readonly List<Arrival> _arrivals = [];
     private long _newest = long.MinValue;
 
     public Stopwatch Clock => clock;
 
-    public void Record(long id)
+    public void Record(long id, long timestampMs, long receivedMicros)
     {
         if (id <= Volatile.Read(ref _newest))
         {
@@ -25,7 +29,7 @@ internal sealed class EventArrivals(Stopwatch clock)
             if (id > _newest)
             {
                 _newest = id;
-                _arrivals.Add((id, clock.Elapsed));
+                _arrivals.Add(new Arrival(id, clock.Elapsed, receivedMicros / 1000, timestampMs));
             }
         }
     }
@@ -35,24 +39,43 @@ internal sealed class EventArrivals(Stopwatch clock)
     {
         lock (_arrivals)
         {
-            foreach (var (_, at) in _arrivals)
+            foreach (var arrival in _arrivals)
             {
-                if (at >= after)
+                if (arrival.At >= after)
                 {
-                    return at;
+                    return arrival.At;
                 }
             }
 
             return null;
         }
     }
+
+    /// <summary>Writes one line per new id: <c>id received_unix_ms timestamp_ms</c>.</summary>
+    public async Task WriteAsync(string path)
+    {
+        string[] lines;
+        lock (_arrivals)
+        {
+            lines = [.. _arrivals.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Id} {a.ReceivedUnixMs} {a.TimestampMs}"))];
+        }
+
+        await File.WriteAllLinesAsync(path, lines);
+    }
+
+    private readonly record struct Arrival(long Id, TimeSpan At, long ReceivedUnixMs, long TimestampMs);
 }
+
+/// <summary>Where a client connects: the address and the /stream URL (its request line and Host).</summary>
+internal sealed record StreamTarget(EndPoint Server, Uri Url);
 
 /// <summary>
 /// One SSE client on a raw socket that behaves like a browser's EventSource: when its stream ends
 /// or cannot be opened it tries again after a delay, sending Last-Event-ID. It checks what a client
 /// must see across reconnects: each data id once and in order, holes only where a gap event said
-/// so, ids starting afresh only after a reset event.
+/// so, ids starting afresh only after a reset event. With several targets (replicas sharing one
+/// event log) it moves to the next one whenever a stream is lost or refused, as a client behind a
+/// load balancer would.
 /// </summary>
 internal sealed class ResumingSseClient(EventArrivals arrivals, LatencyHistogram resumes, TimeSpan reconnectDelay) : IEventStreamSink
 {
@@ -89,11 +112,12 @@ internal sealed class ResumingSseClient(EventArrivals arrivals, LatencyHistogram
     /// <summary>Completes when the first stream is open (the retry line arrived).</summary>
     public Task Ready => _ready.Task;
 
-    public async Task RunAsync(EndPoint server, Uri url, CancellationToken cancellation)
+    public async Task RunAsync(IReadOnlyList<StreamTarget> targets, CancellationToken cancellation)
     {
-        while (!cancellation.IsCancellationRequested)
+        for (var attempt = 0; !cancellation.IsCancellationRequested; attempt++)
         {
-            var opened = await ReadOneStreamAsync(server, url, cancellation);
+            var target = targets[attempt % targets.Count];
+            var opened = await ReadOneStreamAsync(target.Server, target.Url, cancellation);
             if (cancellation.IsCancellationRequested)
             {
                 break;
@@ -172,7 +196,7 @@ internal sealed class ResumingSseClient(EventArrivals arrivals, LatencyHistogram
         _gapAnnounced = _resetAnnounced = false;
         LastId = id;
         Events++;
-        arrivals.Record(id);
+        arrivals.Record(id, timestamp, receivedMicros);
         if (_lostAt is { } lost)
         {
             // From a lost stream to the next event, as this client lived it (shared by all clients).

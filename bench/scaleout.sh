@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Scale-out (issue 12): streaming replicas sharing one event log on Redis Streams, loopback only.
+#  1. one streaming process without Redis (in-memory log), CLIENTS_PER_REPLICA clients: the baseline;
+#  2. REPLICAS streaming processes with ConnectionStrings__events (one redis-server, one generator,
+#     every replica its own upstream), CLIENTS_PER_REPLICA clients each from one load process per
+#     replica (open files are capped at 20,000 per process): per-replica RSS, RSS per connection,
+#     client-side p99, every event of the window delivered in order;
+#  3. producer failover: FAILOVER_CLIENTS EventSource-like clients (loadtool sse-faults) on each
+#     replica, the producer's own clients moving to a follower when their stream is lost; the
+#     producer is SIGKILLed: when a follower reports producer, when the next event and the first
+#     event the generator made after the kill reach clients, missing ids (must be 0), duplicates.
+#   loadtool sse --url http://127.0.0.1:PORT/stream --clients N --duration 10 --server-pid PID
+#   loadtool sse-faults --url URL --clients N --duration 25 [--failover-url URL] --arrivals FILE
+# Environment: REPLICAS (3), CLIENTS_PER_REPLICA (10000), FREQUENCY_MS (1000), DURATION (10),
+# FAILOVER_CLIENTS (2000 per replica), LEASE_TTL (00:00:01, EventLog__LeaseTtl).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+REPLICAS=${REPLICAS:-3}
+CLIENTS_PER_REPLICA=${CLIENTS_PER_REPLICA:-10000}
+FREQUENCY_MS=${FREQUENCY_MS:-1000}
+DURATION=${DURATION:-10}
+FAILOVER_CLIENTS=${FAILOVER_CLIENTS:-2000}
+LEASE_TTL=${LEASE_TTL:-00:00:01}
+FAILOVER_DURATION=25
+KILL_AFTER=5
+[ "$REPLICAS" -ge 2 ] || die "REPLICAS must be at least 2 (a failover needs a follower)"
+
+ensure_commands ss curl redis-server
+build_release RandomDemo.Generator/RandomDemo.Generator.csproj RandomDemo.Streaming/RandomDemo.Streaming.csproj bench/RandomDemo.LoadTool/RandomDemo.LoadTool.csproj
+
+redis_port=$(free_port)
+start_process "redis-$redis_port" "Ready to accept connections" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no
+redis_pid=$STARTED_PID
+generator_port=$(free_port)
+start_service RandomDemo.Generator "$generator_port"
+upstream=("services__generator__http__0=http://127.0.0.1:$generator_port" "Upstream__FrequencyMs=$FREQUENCY_MS" "Streaming__MaxClients=20000")
+shared_log=("ConnectionStrings__events=127.0.0.1:$redis_port,abortConnect=false" "EventLog__Name=bench-$$" "EventLog__LeaseTtl=$LEASE_TTL")
+
+now_ms() { date +%s%3N; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+field() { grep -h '^RESULT' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
+
+# warm_up URL: JIT and pools, so that the RSS baseline holds no start-up growth (as sse-fanout.sh does).
+warm_up() {
+    timeout 120 dotnet "$LOADTOOL" churn --url "$1" --cycles 500 --parallel 50 --until retry --warmup 0 --settle 2 >"$RUN_DIR/warmup-$2.txt" \
+        || { cat "$RUN_DIR/warmup-$2.txt" >&2; die "warm-up of $1 failed"; }
+}
+
+# serving PORT: /stream answers 200 (a replica answers 503 until it has read the shared log once).
+wait_serving() {
+    for _ in $(seq 1 300); do
+        curl -s -i -m 1 "http://127.0.0.1:$1/stream" 2>/dev/null | head -1 | grep -q ' 200' && return
+        sleep 0.2
+    done
+    die "replica on port $1 did not serve /stream within 60 s"
+}
+
+role_of() { curl -s -m 2 "http://127.0.0.1:$1/metrics" | sed -n 's/.*"role":"\([a-z]*\)".*/\1/p'; }
+
+# ---- 1. one process, in-memory log ----
+single_port=$(free_port)
+start_service RandomDemo.Streaming "$single_port" "${upstream[@]}"
+single_pid=$STARTED_PID
+warm_up "http://127.0.0.1:$single_port/stream" single
+log "sse: $CLIENTS_PER_REPLICA clients on one process without Redis"
+timeout $((DURATION + 400)) dotnet "$LOADTOOL" sse --url "http://127.0.0.1:$single_port/stream" --clients "$CLIENTS_PER_REPLICA" --duration "$DURATION" \
+    --server-pid "$single_pid" >"$RUN_DIR/sse-single.txt" 2>&1 || true
+cat "$RUN_DIR/sse-single.txt" >&2
+stop_process "$single_pid"
+add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-single.txt" | sed "s/^RESULT sse/RESULT sse log=memory replicas=1/")"
+
+# ---- 2. replicas sharing the log ----
+ports=()
+pids=()
+for i in $(seq 1 "$REPLICAS"); do
+    port=$(free_port)
+    start_service RandomDemo.Streaming "$port" "${upstream[@]}" "${shared_log[@]}"
+    ports+=("$port")
+    pids+=("$STARTED_PID")
+done
+for i in "${!ports[@]}"; do
+    wait_serving "${ports[$i]}"
+    warm_up "http://127.0.0.1:${ports[$i]}/stream" "replica$((i + 1))"
+done
+log "sse: $CLIENTS_PER_REPLICA clients on each of $REPLICAS replicas ($((CLIENTS_PER_REPLICA * REPLICAS)) in all), one load process per replica"
+loads=()
+for i in "${!ports[@]}"; do
+    timeout $((DURATION + 400)) dotnet "$LOADTOOL" sse --url "http://127.0.0.1:${ports[$i]}/stream" --clients "$CLIENTS_PER_REPLICA" --duration "$DURATION" \
+        --server-pid "${pids[$i]}" >"$RUN_DIR/sse-replica$((i + 1)).txt" 2>&1 &
+    loads+=($!)
+done
+wait "${loads[@]}" || true
+total_complete=0
+total_connected=0
+for i in "${!ports[@]}"; do
+    out="$RUN_DIR/sse-replica$((i + 1)).txt"
+    cat "$out" >&2
+    add_summary "$(grep -h '^RESULT' "$out" | sed "s/^RESULT sse/RESULT sse log=redis replica=$((i + 1)) role=$(role_of "${ports[$i]}")/")"
+    total_complete=$((total_complete + $(field "$out" complete || echo 0)))
+    total_connected=$((total_connected + $(field "$out" connected || echo 0)))
+done
+add_summary "replicas: $total_complete of $total_connected clients (asked for $((CLIENTS_PER_REPLICA * REPLICAS))) got every window event in order; redis-server rss $(rss_kb "$redis_pid") KB"
+
+# ---- 3. producer failover ----
+producer=-1
+for i in "${!ports[@]}"; do [ "$(role_of "${ports[$i]}")" = producer ] && producer=$i; done
+[ "$producer" -ge 0 ] || die "no replica reports role producer: $(for p in "${ports[@]}"; do curl -s "http://127.0.0.1:$p/metrics"; echo; done)"
+followers=()
+for i in "${!ports[@]}"; do [ "$i" != "$producer" ] && followers+=("$i"); done
+log "failover: $FAILOVER_CLIENTS clients on each replica; the producer (port ${ports[$producer]}) is SIGKILLed $KILL_AFTER s after all are connected"
+faults=()
+for i in "${!ports[@]}"; do
+    extra=(--disconnects none)
+    # The producer's clients are cut off by the kill and move to a follower, as behind a load balancer.
+    [ "$i" = "$producer" ] && extra=(--disconnects some --failover-url "http://127.0.0.1:${ports[${followers[0]}]}/stream")
+    timeout $((FAILOVER_DURATION + 200)) dotnet "$LOADTOOL" sse-faults --url "http://127.0.0.1:${ports[$i]}/stream" --clients "$FAILOVER_CLIENTS" \
+        --duration "$FAILOVER_DURATION" --reconnect-ms 250 --arrivals "$RUN_DIR/arrivals-replica$((i + 1)).txt" "${extra[@]}" \
+        >"$RUN_DIR/failover-replica$((i + 1)).txt" 2>&1 &
+    faults+=($!)
+done
+for i in "${!ports[@]}"; do
+    timeout 180 bash -c "until grep -q '^connected:' '$RUN_DIR/failover-replica$((i + 1)).txt'; do sleep 0.2; done" || die "failover clients on replica $((i + 1)) did not connect"
+done
+sleep "$KILL_AFTER"
+killed_ms=$(now_ms)
+kill -KILL "${pids[$producer]}"
+takeover_ms=never
+new_producer=none
+for _ in $(seq 1 600); do
+    for i in "${followers[@]}"; do
+        if [ "$(role_of "${ports[$i]}")" = producer ]; then takeover_ms=$(($(now_ms) - killed_ms)); new_producer=$((i + 1)); break 2; fi
+    done
+    sleep 0.05
+done
+wait "${faults[@]}" || true
+for i in "${!ports[@]}"; do cat "$RUN_DIR/failover-replica$((i + 1)).txt" >&2; done
+
+# From the arrivals (each new id, when it first reached any client of that load process, and the
+# generator time it carries): the next event after the kill, the first event the generator made
+# after the kill (only the new producer can have appended it), and ids missing between arrivals.
+survivor_arrivals=()
+for i in "${followers[@]}"; do survivor_arrivals+=("$RUN_DIR/arrivals-replica$((i + 1)).txt"); done
+failover=$(sort -n -k2 "${survivor_arrivals[@]}" | awk -v k="$killed_ms" '
+    $2 > k && next_ms == "" { next_ms = $2 - k; next_id = $1 }
+    $3 > k && made_ms == "" { made_ms = $2 - k; made_id = $1 }
+    END { printf "next_event_ms=%s next_id=%s first_event_made_after_kill_ms=%s its_id=%s", next_ms, next_id, made_ms, made_id }')
+max_missing=$(for f in "${survivor_arrivals[@]}"; do sort -n "$f" | awk 'NR > 1 && $1 - prev - 1 > m { m = $1 - prev - 1 } { prev = $1 } END { print m + 0 }'; done | sort -n | tail -1)
+verdict=ok
+for i in "${!ports[@]}"; do
+    out="$RUN_DIR/failover-replica$((i + 1)).txt"
+    add_summary "$(grep -h '^RESULT' "$out" | sed "s/^RESULT sse-faults/RESULT failover replica=$((i + 1))$([ "$i" = "$producer" ] && echo ' killed_producer=yes')/")"
+    [ "$(field "$out" verdict)" = ok ] && [ "$(field "$out" gaps)" = 0 ] || verdict=FAILED
+done
+[ "$max_missing" = 0 ] || verdict=FAILED
+add_summary "RESULT failover-time takeover_ms=$takeover_ms new_producer=replica$new_producer $failover max_missing_ids_between_arrivals=$max_missing verdict=$verdict"
+
+print_summary "Scale-out ($REPLICAS replicas x $CLIENTS_PER_REPLICA clients on a Redis Streams log vs $CLIENTS_PER_REPLICA on one process; upstream every $FREQUENCY_MS ms; failover with $FAILOVER_CLIENTS clients per replica)"
+[ "$verdict" = ok ] && [ "$total_complete" = $((CLIENTS_PER_REPLICA * REPLICAS)) ]
