@@ -25,11 +25,16 @@ internal static class EventLogServiceExtensions
         services.AddOptions<EventLogOptions>().BindConfiguration(EventLogOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EventLogOptions>, EventLogOptionsValidator>();
 
-        // The event-log check below says more than the integration's ping; commands fail at once
-        // while Redis is away instead of queueing, so an outage shows within one poll.
+        // The event-log check below says more than the integration's ping; lease renewals and polls,
+        // several a second, would bury the traces; commands fail at once while Redis is away instead
+        // of queueing, so an outage shows within one poll.
         builder.AddRedisClient(
             EventLogOptions.ConnectionName,
-            settings => settings.DisableHealthChecks = true,
+            settings =>
+            {
+                settings.DisableHealthChecks = true;
+                settings.DisableTracing = true;
+            },
             options =>
             {
                 options.AbortOnConnectFail = false;
