@@ -1,4 +1,5 @@
 using System.Net;
+using RandomDemo.Tests.Infrastructure;
 using RandomDemo.Tests.Streaming;
 using Xunit.Abstractions;
 
@@ -63,6 +64,43 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
             var gaps = client.Blocks.Where(received => received.Block.Event == "gap").Select(received => received.Block.ToString()).ToList();
             output.WriteLine($"{client.Name}: last id {lastBeforeRestart[i]} before the restart, now {client.LastId}; gap events: {(gaps.Count == 0 ? "none" : string.Join(" | ", gaps))}");
         }
+    }
+
+    [Fact]
+    public async Task Events_redis_lost_before_a_replica_read_them_reach_its_clients_as_one_gap_event_naming_exactly_them()
+    {
+        await using var set = await ReplicaSet.StartAsync(output, replicas: 2, streaming: FrequentKeepAlives);
+        var producer = await set.WaitForOneProducerAsync(StreamingStack.WaitTimeout);
+        var follower = set.Running.Single(replica => replica != producer);
+        await using var client = await RecordingSseClient.OpenAsync(ReplicaSet.StreamUri(follower));
+        await client.WaitForBlocksAsync(block => block.IsDataEvent, 3, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "data events");
+
+        // The follower is frozen while the producer appends, then Redis loses everything it held.
+        var frozenAt = client.LastId;
+        ProcessSignals.Send(follower.ProcessId, UnixSignal.SIGSTOP);
+        try
+        {
+            await set.WaitForMetricsAsync(producer, m => m.Long("last_event_id") >= frozenAt + 10, $"10 events appended after id {frozenAt}");
+            set.Redis.Kill();
+            await set.Redis.StartAsync();
+            var lostUpTo = (await set.WaitForMetricsAsync(producer, m => m.GetProperty("log_connected").GetBoolean(), "Redis answering again")).Long("last_event_id");
+            await set.WaitForMetricsAsync(producer, m => m.Long("last_event_id") >= lostUpTo + 3, $"3 events appended after id {lostUpTo} to the empty log");
+        }
+        finally
+        {
+            ProcessSignals.Send(follower.ProcessId, UnixSignal.SIGCONT);
+        }
+
+        await client.WaitForBlocksAsync(block => block.Event == "gap", 1, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "a gap event");
+        await client.WaitForBlocksAsync(block => block.IsDataEvent, 3, client.Blocks.Last(received => received.Block.Event == "gap").At, StreamingStack.WaitTimeout, "data events after the gap");
+        EventSequence.AssertWellFormed(client, gapsAllowed: true);
+        var gaps = client.Blocks.Where(received => received.Block.Event == "gap").ToList();
+        Assert.True(gaps.Count == 1, client.Describe());
+
+        // The gap covers at least the 10 events appended while the follower was frozen (and lost with Redis).
+        var gap = gaps[0].Block.Json;
+        Assert.True(gap.GetProperty("from").GetInt64() > frozenAt && gap.GetProperty("to").GetInt64() >= frozenAt + 10, $"frozen at id {frozenAt}\n{client.Describe()}");
+        output.WriteLine($"{client.Name}: last id {frozenAt} when the follower was frozen; {gaps[0].Block}");
     }
 
     [Fact]
