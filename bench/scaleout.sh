@@ -7,12 +7,13 @@
 #     client-side p99, every event of the window delivered in order;
 #  3. producer failover: FAILOVER_CLIENTS EventSource-like clients (loadtool sse-faults) on each
 #     replica, the producer's own clients moving to a follower when their stream is lost; the
-#     producer is SIGKILLed: when a follower reports producer, when the next event and the first
+#     producer is SIGKILLed: when a follower logs that it is producer, when the next event and the first
 #     event the generator made after the kill reach clients, missing ids (must be 0), duplicates.
 #   loadtool sse --url http://127.0.0.1:PORT/stream --clients N --duration 10 --server-pid PID
 #   loadtool sse-faults --url URL --clients N --duration 25 [--failover-url URL] --arrivals FILE
 # Environment: REPLICAS (3), CLIENTS_PER_REPLICA (10000), FREQUENCY_MS (1000), DURATION (10),
-# FAILOVER_CLIENTS (2000 per replica), LEASE_TTL (00:00:01, EventLog__LeaseTtl).
+# FAILOVER_CLIENTS (2000 per replica), FAILOVER_ROUNDS (3: the killed replica is started again
+# between rounds), LEASE_TTL (00:00:01, EventLog__LeaseTtl).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 REPLICAS=${REPLICAS:-3}
@@ -21,7 +22,8 @@ FREQUENCY_MS=${FREQUENCY_MS:-1000}
 DURATION=${DURATION:-10}
 FAILOVER_CLIENTS=${FAILOVER_CLIENTS:-2000}
 LEASE_TTL=${LEASE_TTL:-00:00:01}
-FAILOVER_DURATION=25
+FAILOVER_ROUNDS=${FAILOVER_ROUNDS:-3}
+FAILOVER_DURATION=20
 KILL_AFTER=5
 [ "$REPLICAS" -ge 2 ] || die "REPLICAS must be at least 2 (a failover needs a follower)"
 
@@ -34,6 +36,9 @@ redis_pid=$STARTED_PID
 generator_port=$(free_port)
 start_service RandomDemo.Generator "$generator_port"
 upstream=("services__generator__http__0=http://127.0.0.1:$generator_port" "Upstream__FrequencyMs=$FREQUENCY_MS" "Streaming__MaxClients=20000")
+# UTC timestamps on one line per entry: the takeover is read from the replicas' own logs.
+replica_log=("Logging__Console__FormatterName=simple" "Logging__Console__FormatterOptions__SingleLine=true" "Logging__Console__FormatterOptions__UseUtcTimestamp=true"
+    "Logging__Console__FormatterOptions__TimestampFormat=yyyy-MM-ddTHH:mm:ss.fffZ ")
 shared_log=("ConnectionStrings__events=127.0.0.1:$redis_port,abortConnect=false" "EventLog__Name=bench-$$" "EventLog__LeaseTtl=$LEASE_TTL")
 
 now_ms() { date +%s%3N; }
@@ -75,7 +80,7 @@ ports=()
 pids=()
 for i in $(seq 1 "$REPLICAS"); do
     port=$(free_port)
-    start_service RandomDemo.Streaming "$port" "${upstream[@]}" "${shared_log[@]}"
+    start_service RandomDemo.Streaming "$port" "${upstream[@]}" "${shared_log[@]}" "${replica_log[@]}"
     ports+=("$port")
     pids+=("$STARTED_PID")
 done
@@ -102,58 +107,74 @@ for i in "${!ports[@]}"; do
 done
 add_summary "replicas: $total_complete of $total_connected clients (asked for $((CLIENTS_PER_REPLICA * REPLICAS))) got every window event in order; redis-server rss $(rss_kb "$redis_pid") KB"
 
-# ---- 3. producer failover ----
-producer=-1
-for i in "${!ports[@]}"; do [ "$(role_of "${ports[$i]}")" = producer ] && producer=$i; done
-[ "$producer" -ge 0 ] || die "no replica reports role producer: $(for p in "${ports[@]}"; do curl -s "http://127.0.0.1:$p/metrics"; echo; done)"
-followers=()
-for i in "${!ports[@]}"; do [ "$i" != "$producer" ] && followers+=("$i"); done
-log "failover: $FAILOVER_CLIENTS clients on each replica; the producer (port ${ports[$producer]}) is SIGKILLed $KILL_AFTER s after all are connected"
-faults=()
-for i in "${!ports[@]}"; do
-    extra=(--disconnects none)
-    # The producer's clients are cut off by the kill and move to a follower, as behind a load balancer.
-    [ "$i" = "$producer" ] && extra=(--disconnects some --failover-url "http://127.0.0.1:${ports[${followers[0]}]}/stream")
-    timeout $((FAILOVER_DURATION + 200)) dotnet "$LOADTOOL" sse-faults --url "http://127.0.0.1:${ports[$i]}/stream" --clients "$FAILOVER_CLIENTS" \
-        --duration "$FAILOVER_DURATION" --reconnect-ms 250 --arrivals "$RUN_DIR/arrivals-replica$((i + 1)).txt" "${extra[@]}" \
-        >"$RUN_DIR/failover-replica$((i + 1)).txt" 2>&1 &
-    faults+=($!)
-done
-for i in "${!ports[@]}"; do
-    timeout 180 bash -c "until grep -q '^connected:' '$RUN_DIR/failover-replica$((i + 1)).txt'; do sleep 0.2; done" || die "failover clients on replica $((i + 1)) did not connect"
-done
-sleep "$KILL_AFTER"
-killed_ms=$(now_ms)
-kill -KILL "${pids[$producer]}"
-takeover_ms=never
-new_producer=none
-for _ in $(seq 1 600); do
-    for i in "${followers[@]}"; do
-        if [ "$(role_of "${ports[$i]}")" = producer ]; then takeover_ms=$(($(now_ms) - killed_ms)); new_producer=$((i + 1)); break 2; fi
-    done
-    sleep 0.05
-done
-wait "${faults[@]}" || true
-for i in "${!ports[@]}"; do cat "$RUN_DIR/failover-replica$((i + 1)).txt" >&2; done
-
-# From the arrivals (each new id, when it first reached any client of that load process, and the
-# generator time it carries): the next event after the kill, the first event the generator made
-# after the kill (only the new producer can have appended it), and ids missing between arrivals.
-survivor_arrivals=()
-for i in "${followers[@]}"; do survivor_arrivals+=("$RUN_DIR/arrivals-replica$((i + 1)).txt"); done
-failover=$(sort -n -k2 "${survivor_arrivals[@]}" | awk -v k="$killed_ms" '
-    $2 > k && next_ms == "" { next_ms = $2 - k; next_id = $1 }
-    $3 > k && made_ms == "" { made_ms = $2 - k; made_id = $1 }
-    END { printf "next_event_ms=%s next_id=%s first_event_made_after_kill_ms=%s its_id=%s", next_ms, next_id, made_ms, made_id }')
-max_missing=$(for f in "${survivor_arrivals[@]}"; do sort -n "$f" | awk 'NR > 1 && $1 - prev - 1 > m { m = $1 - prev - 1 } { prev = $1 } END { print m + 0 }'; done | sort -n | tail -1)
+# ---- 3. producer failover, FAILOVER_ROUNDS times ----
+# log_ms LINE: the epoch ms of a replica log line (UTC timestamps, see replica_log below).
+log_ms() { date -u -d "$(cut -d' ' -f1 <<<"$1" | tr 'T' ' ' | tr -d 'Z')" +%s%3N; }
 verdict=ok
-for i in "${!ports[@]}"; do
-    out="$RUN_DIR/failover-replica$((i + 1)).txt"
-    add_summary "$(grep -h '^RESULT' "$out" | sed "s/^RESULT sse-faults/RESULT failover replica=$((i + 1))$([ "$i" = "$producer" ] && echo ' killed_producer=yes')/")"
-    [ "$(field "$out" verdict)" = ok ] && [ "$(field "$out" gaps)" = 0 ] || verdict=FAILED
+for round in $(seq 1 "$FAILOVER_ROUNDS"); do
+    producer=-1
+    for i in "${!ports[@]}"; do [ "$(role_of "${ports[$i]}")" = producer ] && producer=$i; done
+    [ "$producer" -ge 0 ] || die "no replica reports role producer: $(for p in "${ports[@]}"; do curl -s "http://127.0.0.1:$p/metrics"; echo; done)"
+    followers=()
+    for i in "${!ports[@]}"; do [ "$i" != "$producer" ] && followers+=("$i"); done
+    log "failover $round/$FAILOVER_ROUNDS: $FAILOVER_CLIENTS clients on each replica; the producer (replica $((producer + 1)), port ${ports[$producer]}) is SIGKILLed $KILL_AFTER s after all are connected"
+    faults=()
+    for i in "${!ports[@]}"; do
+        extra=(--disconnects none)
+        # The producer's clients are cut off by the kill and move to a follower, as behind a load balancer.
+        [ "$i" = "$producer" ] && extra=(--disconnects some --failover-url "http://127.0.0.1:${ports[${followers[0]}]}/stream")
+        timeout $((FAILOVER_DURATION + 200)) dotnet "$LOADTOOL" sse-faults --url "http://127.0.0.1:${ports[$i]}/stream" --clients "$FAILOVER_CLIENTS" \
+            --duration "$FAILOVER_DURATION" --reconnect-ms 250 --arrivals "$RUN_DIR/arrivals-$round-replica$((i + 1)).txt" "${extra[@]}" \
+            >"$RUN_DIR/failover-$round-replica$((i + 1)).txt" 2>&1 &
+        faults+=($!)
+    done
+    for i in "${!ports[@]}"; do
+        timeout 180 bash -c "until grep -q '^connected:' '$RUN_DIR/failover-$round-replica$((i + 1)).txt'; do sleep 0.2; done" || die "failover clients on replica $((i + 1)) did not connect"
+    done
+    sleep "$KILL_AFTER"
+    killed_ms=$(now_ms)
+    kill -KILL "${pids[$producer]}"
+    wait "${faults[@]}" || true
+    for i in "${!ports[@]}"; do cat "$RUN_DIR/failover-$round-replica$((i + 1)).txt" >&2; done
+
+    # Takeover: the first "Event log role: producer" a follower logged after the kill.
+    takeover_ms=never
+    new_producer=none
+    for i in "${followers[@]}"; do
+        while read -r line; do
+            at=$(log_ms "$line")
+            if [ "$at" -ge "$killed_ms" ]; then
+                if [ "$takeover_ms" = never ] || [ $((at - killed_ms)) -lt "$takeover_ms" ]; then takeover_ms=$((at - killed_ms)); new_producer=$((i + 1)); fi
+                break
+            fi
+        done < <(grep 'Event log role: producer' "$RUN_DIR/RandomDemo.Streaming-${ports[$i]}.log")
+    done
+
+    # From the arrivals (each new id, when it first reached any client of that load process, and the
+    # generator time it carries): the next event after the kill, the first event the generator made
+    # after the kill (only the new producer can have appended it), and ids missing between arrivals.
+    survivor_arrivals=()
+    for i in "${followers[@]}"; do survivor_arrivals+=("$RUN_DIR/arrivals-$round-replica$((i + 1)).txt"); done
+    failover=$(sort -n -k2 "${survivor_arrivals[@]}" | awk -v k="$killed_ms" '
+        $2 > k && next_ms == "" { next_ms = $2 - k; next_id = $1 }
+        $3 > k && made_ms == "" { made_ms = $2 - k; made_id = $1 }
+        END { printf "next_event_ms=%s next_id=%s first_event_made_after_kill_ms=%s its_id=%s", next_ms, next_id, made_ms, made_id }')
+    max_missing=$(for f in "${survivor_arrivals[@]}"; do sort -n "$f" | awk 'NR > 1 && $1 - prev - 1 > m { m = $1 - prev - 1 } { prev = $1 } END { print m + 0 }'; done | sort -n | tail -1)
+    round_verdict=ok
+    for i in "${!ports[@]}"; do
+        out="$RUN_DIR/failover-$round-replica$((i + 1)).txt"
+        add_summary "$(grep -h '^RESULT' "$out" | sed "s/^RESULT sse-faults/RESULT failover round=$round replica=$((i + 1))$([ "$i" = "$producer" ] && echo ' killed_producer=yes')/")"
+        [ "$(field "$out" verdict)" = ok ] && [ "$(field "$out" gaps)" = 0 ] || round_verdict=FAILED
+    done
+    [ "$max_missing" = 0 ] || round_verdict=FAILED
+    [ "$round_verdict" = ok ] || verdict=FAILED
+    add_summary "RESULT failover-time round=$round takeover_ms=$takeover_ms new_producer=replica$new_producer $failover max_missing_ids_between_arrivals=$max_missing verdict=$round_verdict"
+
+    # The killed replica comes back on its port (a follower now) for the next round.
+    start_service RandomDemo.Streaming "${ports[$producer]}" "${upstream[@]}" "${shared_log[@]}" "${replica_log[@]}"
+    pids[producer]=$STARTED_PID
+    wait_serving "${ports[$producer]}"
 done
-[ "$max_missing" = 0 ] || verdict=FAILED
-add_summary "RESULT failover-time takeover_ms=$takeover_ms new_producer=replica$new_producer $failover max_missing_ids_between_arrivals=$max_missing verdict=$verdict"
 
 print_summary "Scale-out ($REPLICAS replicas x $CLIENTS_PER_REPLICA clients on a Redis Streams log vs $CLIENTS_PER_REPLICA on one process; upstream every $FREQUENCY_MS ms; failover with $FAILOVER_CLIENTS clients per replica)"
 [ "$verdict" = ok ] && [ "$total_complete" = $((CLIENTS_PER_REPLICA * REPLICAS)) ]
