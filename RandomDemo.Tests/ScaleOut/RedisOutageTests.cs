@@ -54,6 +54,8 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
             await set.WaitForMetricsAsync(replica, m => m.GetProperty("log_connected").GetBoolean(), "log_connected true");
         }
 
+        // The empty Redis held no lease: one replica takes it again, not both.
+        await set.WaitForOneProducerAsync(StreamingStack.WaitTimeout);
         for (var i = 0; i < clients.Count; i++)
         {
             var client = clients[i];
