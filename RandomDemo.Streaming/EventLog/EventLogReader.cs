@@ -96,6 +96,8 @@ internal sealed partial class EventLogReader(
             return;
         }
 
+        // Every replica's last id, so that a producer which saw less cannot reuse ids after Redis lost the stream.
+        await log.RaiseFloorAsync(broadcaster.LastEventId);
         IReadOnlyList<LoggedPoint> entries;
         do
         {
