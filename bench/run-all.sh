@@ -19,7 +19,8 @@ run grpc grpc
 run sse-fanout sse-fanout CLIENTS=10000 FREQUENCIES_MS="1000 50" ROUNDS="${ROUNDS:-3}"
 run sse-fanout-19k sse-fanout CLIENTS=19000 FREQUENCIES_MS=1000 PROCESSES=2
 run churn churn
-cat "$OUT"/gateway.txt "$OUT"/grpc.txt "$OUT"/sse-fanout.txt "$OUT"/sse-fanout-19k.txt "$OUT"/churn.txt 2>/dev/null
+run scaleout scaleout
+cat "$OUT"/gateway.txt "$OUT"/grpc.txt "$OUT"/sse-fanout.txt "$OUT"/sse-fanout-19k.txt "$OUT"/churn.txt "$OUT"/scaleout.txt 2>/dev/null
 echo
 echo "==== issue 10 targets ===="
 "$BENCH_DIR/targets.sh" "$OUT"/*.txt
