@@ -54,15 +54,16 @@ public static class StreamingScaleOutExtensions
 
     private static EventLogRedisHost ChooseAutomatically(string? configuredRuntime)
     {
-        if (ContainerRuntimeProbe.AnsweringRuntime(configuredRuntime) is not { } runtime)
-        {
-            return EventLogRedisHost.Process;
-        }
-
-        return ContainerRuntimeProbe.HasImage(runtime, ContainerRuntimeProbe.AspireRedisImage()) || !ContainerRuntimeProbe.IsOnPath("redis-server")
-            ? EventLogRedisHost.Container
-            : EventLogRedisHost.Process;
+        var runtime = ContainerRuntimeProbe.AnsweringRuntime(configuredRuntime);
+        return ChooseAutomatically(
+            runtimeAnswers: runtime is not null,
+            runtimeHasImage: runtime is not null && ContainerRuntimeProbe.HasImage(runtime, ContainerRuntimeProbe.AspireRedisImage()),
+            redisServerOnPath: ContainerRuntimeProbe.IsOnPath("redis-server"));
     }
+
+    /// <summary>The container only where it can start: a runtime that holds the image, or one that might pull it when nothing else can run Redis.</summary>
+    internal static EventLogRedisHost ChooseAutomatically(bool runtimeAnswers, bool runtimeHasImage, bool redisServerOnPath) =>
+        runtimeAnswers && (runtimeHasImage || !redisServerOnPath) ? EventLogRedisHost.Container : EventLogRedisHost.Process;
 
     /// <summary>
     /// Runs <paramref name="replicas"/> copies of the streaming service behind its one port (DCP's proxy
