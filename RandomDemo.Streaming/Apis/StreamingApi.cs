@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using RandomDemo.Streaming.Broadcasting;
+using RandomDemo.Streaming.EventLog;
 using RandomDemo.Streaming.Telemetry;
 using RandomDemo.Streaming.Upstream;
 
@@ -17,6 +18,9 @@ public static class StreamingApi
     /// <summary>How long a client refused for a client limit is asked to wait, in seconds.</summary>
     private const int RetryAfterSeconds = 5;
 
+    /// <summary>How long a resuming client ahead of this replica waits for it to read the shared log that far.</summary>
+    private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(2);
+
     public static IEndpointRouteBuilder MapStreamingApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/metrics", GetMetrics);
@@ -24,7 +28,7 @@ public static class StreamingApi
         return app;
     }
 
-    internal static Ok<StreamingMetrics> GetMetrics(EventBroadcaster broadcaster, UpstreamStatus upstream, StreamingTelemetry telemetry, IOptions<StreamingOptions> options) =>
+    internal static Ok<StreamingMetrics> GetMetrics(EventBroadcaster broadcaster, UpstreamStatus upstream, EventLogStatus eventLog, StreamingTelemetry telemetry, IOptions<StreamingOptions> options) =>
         TypedResults.Ok(new StreamingMetrics(
             broadcaster.Clients,
             broadcaster.MessagesSent,
@@ -35,9 +39,13 @@ public static class StreamingApi
             broadcaster.LastEventId,
             upstream.StateName,
             telemetry.FanOutsPending,
-            options.Value.MaxClients));
+            options.Value.MaxClients,
+            eventLog.Kind,
+            eventLog.Role,
+            eventLog.Lag(broadcaster.LastEventId),
+            eventLog.Connected));
 
-    internal static Results<EventStreamResult, ProblemHttpResult> GetStream(HttpContext context, EventBroadcaster broadcaster)
+    internal static async Task<Results<EventStreamResult, ProblemHttpResult>> GetStream(HttpContext context, EventBroadcaster broadcaster, EventLogStatus eventLog)
     {
         if (!TryReadLastEventId(context.Request, out var lastEventId))
         {
@@ -45,6 +53,20 @@ public static class StreamingApi
                 title: "Invalid Last-Event-ID",
                 detail: $"{LastEventIdHeader} (header or '{LastEventIdQuery}' query parameter) must be a non-negative integer.",
                 statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (!eventLog.Loaded)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(
+                title: "Event log not read yet",
+                detail: "This replica has not read the shared event log (Redis) yet, so it cannot tell which events you missed; retry later.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        if (eventLog.Shared && lastEventId > broadcaster.LastEventId)
+        {
+            await CatchUpAsync(broadcaster, lastEventId.Value, context.RequestAborted);
         }
 
         if (broadcaster.TryAddClient(context, lastEventId, out var refusal) is not var (client, replay))
@@ -62,6 +84,28 @@ public static class StreamingApi
         }
 
         return new EventStreamResult(broadcaster, client, replay);
+    }
+
+    /// <summary>
+    /// A client that resumes from another replica may be a few milliseconds of the shared log ahead of
+    /// this one: waits (briefly) until this replica has published its last id, so that the client
+    /// gets what follows it rather than a reset. An id the log never reaches still gets the reset.
+    /// </summary>
+    private static async Task CatchUpAsync(EventBroadcaster broadcaster, long lastEventId, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(CatchUpTimeout);
+        try
+        {
+            while (broadcaster.LastEventId < lastEventId)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Not caught up in time (or the client left): the replay plan says what is known.
+        }
     }
 
     /// <summary>
@@ -103,4 +147,8 @@ public sealed record StreamingMetrics(
     [property: JsonPropertyName("last_event_id")] long LastEventId,
     [property: JsonPropertyName("upstream")] string Upstream,
     [property: JsonPropertyName("fanouts_pending")] long FanOutsPending,
-    [property: JsonPropertyName("max_clients")] int MaxClients);
+    [property: JsonPropertyName("max_clients")] int MaxClients,
+    [property: JsonPropertyName("event_log")] string EventLog,
+    [property: JsonPropertyName("role")] string Role,
+    [property: JsonPropertyName("log_lag")] long LogLag,
+    [property: JsonPropertyName("log_connected")] bool LogConnected);

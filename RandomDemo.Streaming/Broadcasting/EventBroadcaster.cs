@@ -1,6 +1,7 @@
 using System.Numerics;
 using Microsoft.Extensions.Options;
 using RandomDemo.Contracts;
+using RandomDemo.Streaming.EventLog;
 using RandomDemo.Streaming.Telemetry;
 
 namespace RandomDemo.Streaming.Broadcasting;
@@ -13,12 +14,15 @@ namespace RandomDemo.Streaming.Broadcasting;
 /// go out together in the next, one write per client, so a fan-out that falls behind the upstream
 /// sends fewer, larger writes instead of queueing.
 /// Fan-out never waits for a client: a client whose backlog exceeds its queue capacity is
-/// disconnected. <see cref="Publish"/> is called from one thread (the upstream reader). Each
-/// event's fan-out is timed from publishing until every client it was offered to has flushed it (<see cref="FanOutDelivery"/>).
+/// disconnected. <see cref="Publish(DataPoint)"/> is called from one thread (the upstream reader,
+/// or the shared event log's reader). Each event's fan-out is timed from publishing until every
+/// client it was offered to has flushed it (<see cref="FanOutDelivery"/>).
+/// The ring, the replay buffer, the passes and the clients count events by position (consecutive);
+/// ids are what clients see, consecutive too unless a shared log lost entries.
 /// </summary>
 internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
 {
-    // Guards the replay buffer, the last id and the client list (joins, leaves, snapshots).
+    // Guards the replay buffer, the last id and position, and the client list (joins, leaves, snapshots).
     private readonly Lock _lock = new();
     private readonly List<SseClient> _clients = [];
     private readonly ClientAddressCounts _addressCounts;
@@ -31,7 +35,7 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
     private readonly ITimer _keepAliveTimer;
     private readonly long _startedAt;
 
-    // The fan-out pass's copy of the client list, reused; and the last event it offered.
+    // The fan-out pass's copy of the client list, reused; and the position of the last event it offered.
     private SseClient[] _fanOutSnapshot = [];
     private long _fannedOutThrough;
     private int _fanOutRunning;
@@ -43,6 +47,7 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
     private int _takingNone;
     private int _partsLeft;
     private long _lastEventId;
+    private long _lastPosition;
     private long _messagesSent;
     private long _clientsDropped;
     private int _broadcastSinceKeepAlive;
@@ -87,14 +92,27 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
     public TimeSpan Uptime => _time.GetElapsedTime(_startedAt);
 
     /// <summary>Numbers a point as the next event, keeps it for replay and has it offered to every client.</summary>
-    public void Publish(DataPoint point)
+    public void Publish(DataPoint point) => Publish(_lastEventId + 1, point);
+
+    /// <summary>
+    /// Publishes a point under the id the shared event log gave it: an id at or below the last one is
+    /// ignored (false: already published); after a skipped id, clients are told of the gap first.
+    /// </summary>
+    public bool Publish(long id, DataPoint point)
     {
-        var frame = _frames.Data(_lastEventId + 1, point) with { Delivery = _telemetry.StartFanOut() };
+        var previousId = _lastEventId;
+        if (id <= previousId)
+        {
+            return false;
+        }
+
+        var frame = _frames.Data(id, point, _lastPosition + 1, previousId, _telemetry.StartFanOut());
         lock (_lock)
         {
             _replay.Add(frame);
-            _live[frame.Id & (_live.Length - 1)] = frame;
+            _live[frame.Position & (_live.Length - 1)] = frame;
             Interlocked.Exchange(ref _lastEventId, frame.Id);
+            Interlocked.Exchange(ref _lastPosition, frame.Position);
         }
 
         Volatile.Write(ref _broadcastSinceKeepAlive, 1);
@@ -102,6 +120,8 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
+
+        return true;
     }
 
     /// <summary>
@@ -115,7 +135,7 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
             FanOutPending();
             Volatile.Write(ref _fanOutRunning, 0);
         }
-        while (LastEventId > _fannedOutThrough && Interlocked.Exchange(ref _fanOutRunning, 1) == 0);
+        while (Interlocked.Read(ref _lastPosition) > _fannedOutThrough && Interlocked.Exchange(ref _fanOutRunning, 1) == 0);
     }
 
     /// <summary>Offers every event published since the last pass to every client: idle ones get them written and flushed here.</summary>
@@ -126,7 +146,7 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
         int count;
         lock (_lock)
         {
-            newest = _lastEventId;
+            newest = _lastPosition;
             count = CopyClients(ref _fanOutSnapshot);
         }
 
@@ -136,9 +156,9 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
         }
 
         // Every share is handed out before any client can see the events; those not taken are given back after.
-        for (var id = from + 1; id <= newest; id++)
+        for (var position = from + 1; position <= newest; position++)
         {
-            LiveFrame(id)?.Delivery?.Offering(count);
+            LiveFrame(position)?.Delivery?.Offering(count);
         }
 
         // One part of the clients per core: the other parts on the thread pool, the first here;
@@ -161,9 +181,9 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
         var takingNone = Volatile.Read(ref _takingNone);
         // No reference to a client outlives the pass.
         Array.Clear(_fanOutSnapshot, 0, count);
-        for (var id = from + 1; id <= newest; id++)
+        for (var position = from + 1; position <= newest; position++)
         {
-            LiveFrame(id)?.Delivery?.Release(takingNone);
+            LiveFrame(position)?.Delivery?.Release(takingNone);
         }
 
         _fannedOutThrough = newest;
@@ -192,9 +212,9 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
             }
 
             // A client that joined during the pass takes only what came after it.
-            for (var id = from + 1; id <= takesAfter; id++)
+            for (var position = from + 1; position <= takesAfter; position++)
             {
-                LiveFrame(id)?.Delivery?.Release();
+                LiveFrame(position)?.Delivery?.Release();
             }
 
             client.Deliver();
@@ -245,7 +265,7 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
             }
 
             // In one step with publishing: every event is either in the replay (or before it) or offered live.
-            var client = new SseClient(this, context, _lastEventId) { Slot = _clients.Count, Address = address };
+            var client = new SseClient(this, context, _lastPosition) { Slot = _clients.Count, Address = address };
             _clients.Add(client);
             refusal = ClientRefusal.None;
             return (client, lastEventId is { } id ? PlanReplay(id) : default);
@@ -276,8 +296,8 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
         }
     }
 
-    /// <summary>The live frame with this id, or null once the ring no longer holds it.</summary>
-    public SseFrame? LiveFrame(long id) => Volatile.Read(ref _live[id & (_live.Length - 1)]) is { } frame && frame.Id == id ? frame : null;
+    /// <summary>The live frame at this position, or null once the ring no longer holds it.</summary>
+    public SseFrame? LiveFrame(long position) => Volatile.Read(ref _live[position & (_live.Length - 1)]) is { } frame && frame.Position == position ? frame : null;
 
     public void CountSent(long events) => Interlocked.Add(ref _messagesSent, events);
 
@@ -314,14 +334,33 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
         {
             foreach (var frame in state.Events.TakeLast(_options.ReplayBufferSize))
             {
-                _replay.Add(frame);
+                _replay.Add(frame with { Position = frame.Id });
             }
 
-            Interlocked.Exchange(ref _lastEventId, state.LastEventId);
-
-            // Restored events are replay only: the first pass starts after them.
-            _fannedOutThrough = state.LastEventId;
+            StartAfter(state.LastEventId, state.LastEventId);
         }
+    }
+
+    /// <summary>Takes the shared log's newest entries as the replay, ids as the log has them; call before anything is published.</summary>
+    public void Preload(IReadOnlyList<LoggedPoint> entries)
+    {
+        lock (_lock)
+        {
+            foreach (var (id, point) in entries.TakeLast(_options.ReplayBufferSize))
+            {
+                var frame = _frames.Data(id, point, _lastPosition + 1, _lastEventId);
+                _replay.Add(frame);
+                StartAfter(frame.Id, frame.Position);
+            }
+        }
+    }
+
+    /// <summary>Live events follow the given ones; they are replay only, so the first pass starts after them. Call under the lock.</summary>
+    private void StartAfter(long lastEventId, long lastPosition)
+    {
+        Interlocked.Exchange(ref _lastEventId, lastEventId);
+        Interlocked.Exchange(ref _lastPosition, lastPosition);
+        _fannedOutThrough = lastPosition;
     }
 
     public void Dispose()
@@ -342,9 +381,17 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
             return new ReplayPlan(SseFrames.Reset(lastEventId, newest + 1), []);
         }
 
-        var oldest = _replay.Count == 0 ? newest + 1 : _replay.OldestId;
-        var notice = lastEventId + 1 < oldest ? SseFrames.Gap(lastEventId + 1, oldest - 1) : null;
-        return new ReplayPlan(notice, _replay.After(lastEventId));
+        // One notice for everything missing before the first replayed event: it replaces the gap
+        // notice that event may carry (its gap began before or at the client's last id).
+        var frames = _replay.After(lastEventId);
+        var firstId = frames.Length == 0 ? newest + 1 : frames[0].Id;
+        if (frames.Length > 0)
+        {
+            frames[0] = frames[0].WithoutGapNotice();
+        }
+
+        var notice = lastEventId + 1 < firstId ? SseFrames.Gap(lastEventId + 1, firstId - 1) : null;
+        return new ReplayPlan(notice, frames);
     }
 
     /// <summary>Copies the client list into <paramref name="buffer"/> (grown as needed); call under the lock.</summary>

@@ -6,7 +6,7 @@ namespace RandomDemo.Streaming.Broadcasting;
 
 /// <summary>
 /// One connected /stream client. There is no queue of its own: the broadcaster offers it events
-/// by raising <see cref="_offeredThrough"/>, and whoever holds the client's write token copies
+/// by raising <see cref="_offeredThrough"/> (a position in the broadcaster's sequence of events), and whoever holds the client's write token copies
 /// every offered frame it has not sent yet from the live ring into the response and flushes. The
 /// fan-out pass takes the token itself when the client is idle, so an event normally reaches the
 /// socket on the pass's thread with no task woken per client; a client still
@@ -38,12 +38,12 @@ internal sealed class SseClient
     private long _writtenThrough;
     private long _releasedThrough;
 
-    public SseClient(EventBroadcaster broadcaster, HttpContext context, long startAfterId)
+    public SseClient(EventBroadcaster broadcaster, HttpContext context, long startAfterPosition)
     {
         _broadcaster = broadcaster;
         _context = context;
         _body = context.Response.BodyWriter;
-        _offeredThrough = _writtenThrough = _releasedThrough = startAfterId;
+        _offeredThrough = _writtenThrough = _releasedThrough = startAfterPosition;
     }
 
     /// <summary>The address its stream counts against (null when exempt from the per-address limit).</summary>
@@ -56,24 +56,24 @@ internal sealed class SseClient
     public Task Ended => _ended.Task;
 
     /// <summary>Live events offered but not yet flushed (or given up).</summary>
-    public long Backlog(long newestId) => newestId - Volatile.Read(ref _releasedThrough);
+    public long Backlog(long newestPosition) => newestPosition - Volatile.Read(ref _releasedThrough);
 
     /// <summary>
-    /// Offers events up to <paramref name="id"/>; returns the id after which this client takes them
-    /// (it holds a share of each such event's delivery), or <paramref name="id"/> when it takes none
+    /// Offers events up to position <paramref name="position"/>; returns the position after which this
+    /// client takes them (it holds a share of each such event's delivery), or <paramref name="position"/> when it takes none
     /// (joined after it, or finished). Then call <see cref="Deliver"/>.
     /// </summary>
-    public long Offer(long id)
+    public long Offer(long position)
     {
         while (true)
         {
             var offered = Volatile.Read(ref _offeredThrough);
-            if (offered == Finished || offered >= id)
+            if (offered == Finished || offered >= position)
             {
-                return id;
+                return position;
             }
 
-            if (Interlocked.CompareExchange(ref _offeredThrough, id, offered) == offered)
+            if (Interlocked.CompareExchange(ref _offeredThrough, position, offered) == offered)
             {
                 return offered;
             }
@@ -245,16 +245,16 @@ internal sealed class SseClient
     /// <summary>Copies the frames after what was written, through <paramref name="offered"/>, into the response; false when one is gone from the ring.</summary>
     private bool Write(long offered)
     {
-        for (var id = _writtenThrough + 1; id <= offered; id++)
+        for (var position = _writtenThrough + 1; position <= offered; position++)
         {
-            if (_broadcaster.LiveFrame(id) is not { } frame)
+            if (_broadcaster.LiveFrame(position) is not { } frame)
             {
                 // Only a client far beyond its queue capacity can miss a frame; it is being dropped.
                 return false;
             }
 
             _body.Write(frame.Bytes);
-            _writtenThrough = id;
+            _writtenThrough = position;
         }
 
         if (_keepAliveDue)
@@ -280,15 +280,15 @@ internal sealed class SseClient
         return true;
     }
 
-    /// <summary>Releases this client's share of every event after the last released, through <paramref name="throughId"/>.</summary>
-    private void Release(long throughId)
+    /// <summary>Releases this client's share of every event after the last released, through position <paramref name="through"/>.</summary>
+    private void Release(long through)
     {
-        for (var id = _releasedThrough + 1; id <= throughId; id++)
+        for (var position = _releasedThrough + 1; position <= through; position++)
         {
-            _broadcaster.LiveFrame(id)?.Delivery?.Release();
+            _broadcaster.LiveFrame(position)?.Delivery?.Release();
         }
 
-        Volatile.Write(ref _releasedThrough, Math.Max(_releasedThrough, throughId));
+        Volatile.Write(ref _releasedThrough, Math.Max(_releasedThrough, through));
     }
 
     // Token held, never given back: nothing is offered any more, every share still held is released, the handler returns.

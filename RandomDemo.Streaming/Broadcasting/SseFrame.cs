@@ -9,4 +9,20 @@ namespace RandomDemo.Streaming.Broadcasting;
 internal sealed record SseFrame(long Id, byte[] Bytes, FanOutDelivery? Delivery = null)
 {
     public bool IsData => Id > 0;
+
+    /// <summary>
+    /// The frame's place in this process's sequence of events (live ring, replay buffer, each
+    /// client's progress): consecutive even where ids are not, which only a shared log's lost
+    /// entries cause. Equal to <see cref="Id"/> otherwise.
+    /// </summary>
+    public long Position { get; init; }
+
+    /// <summary>
+    /// Where <see cref="Bytes"/> holds the data event: after a <c>gap</c> event for the ids skipped
+    /// before this one (0 when there is none).
+    /// </summary>
+    public int DataStart { get; init; }
+
+    /// <summary>The same event without its gap notice, for a replay that announces its own.</summary>
+    public SseFrame WithoutGapNotice() => DataStart == 0 ? this : this with { Bytes = Bytes[DataStart..], DataStart = 0 };
 }

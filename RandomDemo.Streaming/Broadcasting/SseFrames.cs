@@ -19,10 +19,20 @@ internal sealed class SseFrames
 
     public SseFrames() => _json = new Utf8JsonWriter(_buffer);
 
-    /// <summary><c>id: N\nevent: data\ndata: {"timestamp":..,"value":..,"sequence":N}\n\n</c>; no "value" when the point has none.</summary>
-    public SseFrame Data(long id, DataPoint point)
+    /// <summary>
+    /// <c>id: N\nevent: data\ndata: {"timestamp":..,"value":..,"sequence":N}\n\n</c>; no "value" when the
+    /// point has none. After <paramref name="previousId"/> (0: none), ids skipped before this one are
+    /// announced first, in the same frame, as a <c>gap</c> event.
+    /// </summary>
+    public SseFrame Data(long id, DataPoint point, long position, long previousId = 0, FanOutDelivery? delivery = null)
     {
         _buffer.ResetWrittenCount();
+        if (previousId > 0 && id > previousId + 1)
+        {
+            _buffer.Write(Gap(previousId + 1, id - 1));
+        }
+
+        var dataStart = _buffer.WrittenCount;
         _buffer.Write("id: "u8);
         WriteNumber(id);
         _buffer.Write("\nevent: data\ndata: "u8);
@@ -48,12 +58,12 @@ internal sealed class SseFrames
         _json.Flush();
 
         _buffer.Write("\n\n"u8);
-        return new SseFrame(id, _buffer.WrittenSpan.ToArray());
+        return new SseFrame(id, _buffer.WrittenSpan.ToArray(), delivery) { Position = position, DataStart = dataStart };
     }
 
     public static byte[] Retry(int milliseconds) => Encoding.UTF8.GetBytes($"retry: {milliseconds}\n\n");
 
-    /// <summary>Tells a client that events <paramref name="from"/>..<paramref name="to"/> are gone from the replay buffer.</summary>
+    /// <summary>Tells a client that events <paramref name="from"/>..<paramref name="to"/> are gone (from the replay buffer, or lost by the shared log).</summary>
     public static byte[] Gap(long from, long to) =>
         Encoding.UTF8.GetBytes($"event: gap\ndata: {{\"from\":{from},\"to\":{to},\"missed\":{to - from + 1}}}\n\n");
 

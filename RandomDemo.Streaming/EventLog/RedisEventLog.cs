@@ -91,7 +91,14 @@ internal sealed class RedisEventLog(IConnectionMultiplexer redis, string name, i
     public async Task<IReadOnlyList<LoggedPoint>> ReadAfterAsync(long afterId, int count)
     {
         var entries = await redis.GetDatabase().StreamRangeAsync(_stream, $"{afterId + 1}-0", "+", count);
-        return [.. entries.Select(entry => new LoggedPoint(IdOf(entry.Id), DataPoint.Parser.ParseFrom((byte[])entry[PayloadField]!)))];
+        return [.. entries.Select(ToLoggedPoint)];
+    }
+
+    /// <summary>The newest entries, at most <paramref name="count"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<LoggedPoint>> ReadNewestAsync(int count)
+    {
+        var entries = await redis.GetDatabase().StreamRangeAsync(_stream, "-", "+", count, Order.Descending);
+        return [.. entries.Reverse().Select(ToLoggedPoint)];
     }
 
     /// <summary>The id of the newest entry; null when the stream is empty or gone (a Redis that restarted empty).</summary>
@@ -100,6 +107,8 @@ internal sealed class RedisEventLog(IConnectionMultiplexer redis, string name, i
         var newest = await redis.GetDatabase().StreamRangeAsync(_stream, "-", "+", 1, Order.Descending);
         return newest is [var entry] ? IdOf(entry.Id) : null;
     }
+
+    private static LoggedPoint ToLoggedPoint(StreamEntry entry) => new(IdOf(entry.Id), DataPoint.Parser.ParseFrom((byte[])entry[PayloadField]!));
 
     private static long IdOf(RedisValue entryId)
     {

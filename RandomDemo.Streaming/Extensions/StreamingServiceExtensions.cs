@@ -52,6 +52,7 @@ internal static class StreamingServiceExtensions
         // Order matters: hosted services stop in reverse, so the state is saved after the reader stopped publishing.
         services.AddHostedService<BroadcasterLifetime>();
         services.AddHostedService<UpstreamReader>();
+        builder.AddEventLog();
         return builder;
     }
 }

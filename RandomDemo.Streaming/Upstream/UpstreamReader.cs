@@ -1,17 +1,19 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using RandomDemo.Contracts;
-using RandomDemo.Streaming.Broadcasting;
+using RandomDemo.Streaming.EventLog;
 
 namespace RandomDemo.Streaming.Upstream;
 
 /// <summary>
 /// Holds the one StreamRandomData call that feeds every client, from start-up to shutdown:
-/// when it breaks (or cannot be opened) it is opened again after a backoff delay, forever.
+/// when it breaks (or cannot be opened) it is opened again after a backoff delay, forever. Each
+/// point goes to the event log; with a shared log every replica holds its stream, so the replica
+/// that takes over as producer has one open already.
 /// </summary>
 internal sealed partial class UpstreamReader(
     RandomService.RandomServiceClient client,
-    EventBroadcaster broadcaster,
+    IEventLog eventLog,
     UpstreamStatus status,
     IOptions<UpstreamOptions> options,
     TimeProvider time,
@@ -84,7 +86,7 @@ internal sealed partial class UpstreamReader(
                 }
 
                 status.OnPointReceived();
-                broadcaster.Publish(point);
+                await eventLog.AppendAsync(point, stalled.Token);
             }
 
             LogEnded();

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Options;
+using RandomDemo.Streaming.Broadcasting;
+using RandomDemo.Streaming.EventLog;
+using StackExchange.Redis;
+
+namespace RandomDemo.Streaming.Extensions;
+
+internal static class EventLogServiceExtensions
+{
+    /// <summary>
+    /// The event log: in this process by default; shared by replicas in Redis when the connection
+    /// string "events" is set. Call after the other hosted services: the lease is then given up first on stop.
+    /// </summary>
+    public static WebApplicationBuilder AddEventLog(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var shared = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(EventLogOptions.ConnectionName));
+        services.AddSingleton(new EventLogStatus(shared));
+        if (!shared)
+        {
+            services.AddSingleton<IEventLog, InMemoryEventLog>();
+            return builder;
+        }
+
+        services.AddOptions<EventLogOptions>().BindConfiguration(EventLogOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EventLogOptions>, EventLogOptionsValidator>();
+
+        // The event-log check below says more than the integration's ping; lease renewals and polls,
+        // several a second, would bury the traces; commands fail at once while Redis is away instead
+        // of queueing, so an outage shows within one poll.
+        builder.AddRedisClient(
+            EventLogOptions.ConnectionName,
+            settings =>
+            {
+                settings.DisableHealthChecks = true;
+                settings.DisableTracing = true;
+            },
+            options =>
+            {
+                options.AbortOnConnectFail = false;
+                options.BacklogPolicy = BacklogPolicy.FailFast;
+                options.ConnectTimeout = 2000;
+                options.ReconnectRetryPolicy = new LinearRetry(500);
+            });
+        services.AddSingleton(provider => new RedisEventLog(
+            provider.GetRequiredService<IConnectionMultiplexer>(),
+            provider.GetRequiredService<IOptions<EventLogOptions>>().Value.Name,
+            provider.GetRequiredService<IOptions<StreamingOptions>>().Value.ReplayBufferSize));
+        services.AddSingleton<IEventLog, SharedEventLog>();
+        services.AddHealthChecks().AddCheck<EventLogHealthCheck>("event-log");
+
+        // The shared log is the state that survives restarts; a file per replica would contradict it.
+        services.PostConfigure<StreamingOptions>(options => options.StateFile = null);
+
+        services.AddHostedService<EventLogReader>();
+        services.AddHostedService<ProducerLease>();
+        return builder;
+    }
+}
