@@ -88,7 +88,7 @@ internal sealed partial class EventLogReader(
             broadcaster.Preload(newest);
             if (newest.Count > 0)
             {
-                status.OnLogged(newest[^1].Id);
+                status.OnLogged(newest[^1].Id, newest[^1].Point.Timestamp);
             }
 
             status.OnLoaded();
@@ -96,6 +96,8 @@ internal sealed partial class EventLogReader(
             return;
         }
 
+        // Every replica's last id, so that a producer which saw less cannot reuse ids after Redis lost the stream.
+        await log.RaiseFloorAsync(broadcaster.LastEventId);
         IReadOnlyList<LoggedPoint> entries;
         do
         {
@@ -108,7 +110,7 @@ internal sealed partial class EventLogReader(
                 }
 
                 broadcaster.Publish(entry.Id, entry.Point);
-                status.OnLogged(entry.Id);
+                status.OnLogged(entry.Id, entry.Point.Timestamp);
             }
         }
         while (entries.Count == BatchSize);

@@ -7,6 +7,7 @@ internal sealed class EventLogStatus(bool shared)
     private volatile bool _connected = !shared;
     private volatile bool _loaded = !shared;
     private long _newestLogged;
+    private long _newestTimestamp;
 
     /// <summary>This replica's name in the producer lease: unique per process.</summary>
     public string Replica { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
@@ -26,6 +27,9 @@ internal sealed class EventLogStatus(bool shared)
 
     /// <summary>The log has been read once, so replay and ids are known (always true without a shared log).</summary>
     public bool Loaded => _loaded;
+
+    /// <summary>The generator's time of the newest point this replica has seen in the log (or appended), unix ms.</summary>
+    public long NewestTimestamp => Interlocked.Read(ref _newestTimestamp);
 
     /// <summary>Events in the log this replica has not published yet.</summary>
     public long Lag(long lastPublishedId) => shared ? Math.Max(0, Interlocked.Read(ref _newestLogged) - lastPublishedId) : 0;
@@ -57,19 +61,25 @@ internal sealed class EventLogStatus(bool shared)
 
     public void OnLoaded() => _loaded = true;
 
-    /// <summary>The log holds an event with this id (read, appended or announced).</summary>
-    public void OnLogged(long id)
+    /// <summary>The log holds an event with this id (announced), or with this id and point time (read or appended).</summary>
+    public void OnLogged(long id, long timestamp = 0)
     {
-        var newest = Interlocked.Read(ref _newestLogged);
-        while (id > newest)
+        RaiseTo(ref _newestLogged, id);
+        RaiseTo(ref _newestTimestamp, timestamp);
+    }
+
+    private static void RaiseTo(ref long field, long value)
+    {
+        var current = Interlocked.Read(ref field);
+        while (value > current)
         {
-            var seen = Interlocked.CompareExchange(ref _newestLogged, id, newest);
-            if (seen == newest)
+            var seen = Interlocked.CompareExchange(ref field, value, current);
+            if (seen == current)
             {
                 return;
             }
 
-            newest = seen;
+            current = seen;
         }
     }
 }

@@ -9,6 +9,7 @@ namespace RandomDemo.Streaming.EventLog;
 /// </summary>
 internal sealed partial class ProducerLease(
     RedisEventLog log,
+    SharedEventLog sharedLog,
     EventLogStatus status,
     IOptions<EventLogOptions> options,
     ILogger<ProducerLease> logger) : BackgroundService
@@ -36,12 +37,15 @@ internal sealed partial class ProducerLease(
         try
         {
             var held = await log.HoldLeaseAsync(status.Replica, ttl);
+            status.OnAnswered();
             if (status.SetProducer(held))
             {
                 LogRole(status.Role, status.Replica);
+                if (held)
+                {
+                    await sharedLog.OnLeaseTakenAsync();
+                }
             }
-
-            status.OnAnswered();
         }
         catch (RedisException)
         {

@@ -35,15 +35,20 @@ internal sealed class RedisEventLog(IConnectionMultiplexer redis, string name, i
         """);
 
     /// <summary>
-    /// Appends as the lease holder: the id follows the newest entry, and is at least <c>@minimum</c>
-    /// (the producer's own last id + 1, which keeps ids rising when Redis lost the stream). Returns
-    /// the id, or -1 when <c>@replica</c> does not hold the lease. Readers are told on the stream's channel.
+    /// Appends as the lease holder: the id follows the newest entry and the readers' floor, and is at
+    /// least <c>@minimum</c> (the producer's own last id + 1); the last two keep ids rising when Redis
+    /// lost the stream. Returns the id, or -1 when <c>@replica</c> does not hold the lease. Readers
+    /// are told on the stream's channel.
     /// </summary>
     private static readonly LuaScript AppendScript = LuaScript.Prepare("""
         if redis.call('GET', @lease) ~= @replica then
           return -1
         end
         local id = tonumber(@minimum)
+        local floor = tonumber(redis.call('GET', @floor) or '0')
+        if floor + 1 > id then
+          id = floor + 1
+        end
         local newest = redis.call('XREVRANGE', @stream, '+', '-', 'COUNT', 1)
         if #newest > 0 then
           local last = tonumber(string.match(newest[1][1], '^(%d+)-'))
@@ -56,10 +61,18 @@ internal sealed class RedisEventLog(IConnectionMultiplexer redis, string name, i
         return id
         """);
 
+    /// <summary>Raises the floor to <c>@id</c> unless it is higher already.</summary>
+    private static readonly LuaScript RaiseFloorScript = LuaScript.Prepare("""
+        if tonumber(redis.call('GET', @floor) or '0') < tonumber(@id) then
+          redis.call('SET', @floor, @id)
+        end
+        """);
+
     private const string PayloadField = "p";
 
     private readonly RedisKey _stream = $"{name}:events";
     private readonly RedisKey _lease = $"{name}:producer";
+    private readonly RedisKey _floor = $"{name}:floor";
 
     /// <summary>The channel on which every append is announced (its id as the message).</summary>
     public RedisChannel AppendedChannel => RedisChannel.Literal($"{name}:events");
@@ -78,6 +91,7 @@ internal sealed class RedisEventLog(IConnectionMultiplexer redis, string name, i
         var id = (long)await AppendScript.EvaluateAsync(redis.GetDatabase(), new
         {
             lease = _lease,
+            floor = _floor,
             stream = _stream,
             replica,
             minimum = minimumId,
@@ -86,6 +100,13 @@ internal sealed class RedisEventLog(IConnectionMultiplexer redis, string name, i
         });
         return id < 0 ? null : id;
     }
+
+    /// <summary>
+    /// Records that a reader has sent events up to <paramref name="id"/>: no later append takes an id
+    /// at or below it, even after Redis lost the stream and a producer that had seen less took over.
+    /// </summary>
+    public Task RaiseFloorAsync(long id) =>
+        RaiseFloorScript.EvaluateAsync(redis.GetDatabase(), new { floor = _floor, id });
 
     /// <summary>The entries with an id above <paramref name="afterId"/>, oldest first, at most <paramref name="count"/>.</summary>
     public async Task<IReadOnlyList<LoggedPoint>> ReadAfterAsync(long afterId, int count)

@@ -6,26 +6,54 @@ namespace RandomDemo.Streaming.EventLog;
 
 /// <summary>
 /// The producer's side of the shared log: while this replica holds the lease (<see cref="ProducerLease"/>),
-/// each upstream point is appended to the Redis stream; otherwise the point is left to the producer.
-/// Every replica, the producer too, publishes what the log holds (<see cref="EventLogReader"/>).
+/// each upstream point is appended to the Redis stream; otherwise the newest point is only held, so
+/// that on taking the lease it goes out at once instead of a period later. Every replica, the
+/// producer too, publishes what the log holds (<see cref="EventLogReader"/>).
 /// </summary>
 internal sealed partial class SharedEventLog(
     RedisEventLog log,
     EventLogStatus status,
     EventBroadcaster broadcaster,
-    ILogger<SharedEventLog> logger) : IEventLog
+    ILogger<SharedEventLog> logger) : IEventLog, IDisposable
 {
+    // Appends one at a time and in time order: the upstream's points and the held one at a takeover.
+    private readonly SemaphoreSlim _appending = new(1, 1);
+    private DataPoint? _held;
     private long _lastAppended;
 
     public async ValueTask AppendAsync(DataPoint point, CancellationToken cancellationToken)
     {
         if (!status.IsProducer)
         {
+            Volatile.Write(ref _held, point);
             return;
         }
 
+        await AppendInOrderAsync(point);
+    }
+
+    /// <summary>This replica has just taken the lease: the newest point it received meanwhile goes out now.</summary>
+    public async Task OnLeaseTakenAsync()
+    {
+        if (Interlocked.Exchange(ref _held, null) is { } held)
+        {
+            await AppendInOrderAsync(held);
+        }
+    }
+
+    public void Dispose() => _appending.Dispose();
+
+    private async Task AppendInOrderAsync(DataPoint point)
+    {
+        await _appending.WaitAsync();
         try
         {
+            // A held point older than the log's newest (the previous producer's last) would put time back.
+            if (point.Timestamp <= status.NewestTimestamp)
+            {
+                return;
+            }
+
             // Never below an id this replica has seen: ids keep rising when Redis comes back without the stream.
             var id = await log.AppendAsync(status.Replica, point, Math.Max(_lastAppended, broadcaster.LastEventId) + 1);
             if (id is not { } appended)
@@ -36,7 +64,7 @@ internal sealed partial class SharedEventLog(
             }
 
             _lastAppended = appended;
-            status.OnLogged(appended);
+            status.OnLogged(appended, point.Timestamp);
             if (status.OnAnswered())
             {
                 LogRedisBack();
@@ -49,6 +77,10 @@ internal sealed partial class SharedEventLog(
             {
                 LogRedisLost(ex.Message);
             }
+        }
+        finally
+        {
+            _appending.Release();
         }
     }
 

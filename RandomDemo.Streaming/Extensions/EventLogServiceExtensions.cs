@@ -46,7 +46,8 @@ internal static class EventLogServiceExtensions
             provider.GetRequiredService<IConnectionMultiplexer>(),
             provider.GetRequiredService<IOptions<EventLogOptions>>().Value.Name,
             provider.GetRequiredService<IOptions<StreamingOptions>>().Value.ReplayBufferSize));
-        services.AddSingleton<IEventLog, SharedEventLog>();
+        services.AddSingleton<SharedEventLog>();
+        services.AddSingleton<IEventLog>(provider => provider.GetRequiredService<SharedEventLog>());
         services.AddHealthChecks().AddCheck<EventLogHealthCheck>("event-log");
 
         // The shared log is the state that survives restarts; a file per replica would contradict it.

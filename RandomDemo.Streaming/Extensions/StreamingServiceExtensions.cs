@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using RandomDemo.Contracts;
 using RandomDemo.Streaming.Apis;
 using RandomDemo.Streaming.Broadcasting;
+using RandomDemo.Streaming.EventLog;
 using RandomDemo.Streaming.Telemetry;
 using RandomDemo.Streaming.Upstream;
 
@@ -42,7 +43,7 @@ internal static class StreamingServiceExtensions
                 broadcaster.Restore(saved);
             }
 
-            provider.GetRequiredService<StreamingTelemetry>().ObserveCounts(broadcaster, provider.GetRequiredService<UpstreamStatus>());
+            provider.GetRequiredService<StreamingTelemetry>().ObserveCounts(broadcaster, provider.GetRequiredService<UpstreamStatus>(), provider.GetRequiredService<EventLogStatus>());
             return broadcaster;
         });
 

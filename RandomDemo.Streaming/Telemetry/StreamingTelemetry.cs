@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using RandomDemo.Streaming.Broadcasting;
+using RandomDemo.Streaming.EventLog;
 using RandomDemo.Streaming.Upstream;
 
 namespace RandomDemo.Streaming.Telemetry;
@@ -16,6 +17,7 @@ namespace RandomDemo.Streaming.Telemetry;
 /// streaming.upstream.reconnects  {reconnect}  counter          upstream re-established after breaks (/metrics upstream_reconnects)
 /// streaming.clients.dropped      {client}     counter          clients cut off for a full queue     (/metrics clients_dropped)
 /// streaming.fanout.pending       {event}      up-down counter  events some client has yet to flush  (/metrics fanouts_pending)
+/// streaming.log.lag              {event}      gauge            shared-log events not sent yet       (/metrics log_lag)
 /// streaming.fanout.duration      s            histogram        publish until the last client it was queued to
 ///                                                              has flushed it to its connection (or left)
 /// </code>
@@ -58,13 +60,14 @@ internal sealed class StreamingTelemetry
     /// Adds the instruments that mirror the broadcaster's and the upstream's counts; call once,
     /// with the broadcaster that records fan-outs here.
     /// </summary>
-    public void ObserveCounts(EventBroadcaster broadcaster, UpstreamStatus upstream)
+    public void ObserveCounts(EventBroadcaster broadcaster, UpstreamStatus upstream, EventLogStatus eventLog)
     {
         _meter.CreateObservableUpDownCounter("streaming.clients", () => broadcaster.Clients, "{client}", "Connected /stream clients.");
         _meter.CreateObservableCounter("streaming.events.received", () => upstream.MessagesReceived, "{event}", "Data points received from the upstream gRPC stream.");
         _meter.CreateObservableCounter("streaming.events.sent", () => broadcaster.MessagesSent, "{event}", "Data events flushed to clients, counted once per client.");
         _meter.CreateObservableCounter("streaming.upstream.reconnects", () => upstream.Reconnects, "{reconnect}", "Times the upstream stream was re-established after a break.");
         _meter.CreateObservableCounter("streaming.clients.dropped", () => broadcaster.ClientsDropped, "{client}", "Clients disconnected because their queue was full.");
+        _meter.CreateObservableGauge("streaming.log.lag", () => eventLog.Lag(broadcaster.LastEventId), "{event}", "Events in the shared event log this replica has not sent yet (0 without one).");
     }
 
     internal void OnFanOutQueued() => Interlocked.Increment(ref _fanOutsPending);

@@ -90,6 +90,16 @@ public sealed class RedisEventLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_producer_that_saw_less_takes_ids_above_what_any_reader_has_sent()
+    {
+        // An empty stream (Redis lost it); a follower had sent up to 57, the producer that takes over had seen only 50.
+        await _log.RaiseFloorAsync(57);
+        await _log.RaiseFloorAsync(12);
+        Assert.True(await _log.HoldLeaseAsync("b", LeaseTtl));
+        Assert.Equal(58, await _log.AppendAsync("b", Point(1), minimumId: 51));
+    }
+
+    [Fact]
     public async Task Every_append_is_announced_with_its_id()
     {
         var announced = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);

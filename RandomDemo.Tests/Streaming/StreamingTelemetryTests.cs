@@ -19,6 +19,7 @@ public sealed class StreamingTelemetryTests(ITestOutputHelper output)
         "streaming.clients.dropped",
         "streaming.fanout.pending",
         "streaming.fanout.duration",
+        "streaming.log.lag",
     ];
 
     [Fact]
@@ -57,11 +58,13 @@ public sealed class StreamingTelemetryTests(ITestOutputHelper output)
         AssertInstrument(exported, "streaming.clients.dropped", "counter", "{client}");
         AssertInstrument(exported, "streaming.fanout.pending", "updowncounter", "{event}");
         AssertInstrument(exported, "streaming.fanout.duration", "histogram", "s");
+        AssertInstrument(exported, "streaming.log.lag", "gauge", "{event}");
 
         Assert.InRange(exported["streaming.events.received"].Value, quiet.Long("last_event_id"), double.MaxValue);
         Assert.Equal(0, exported["streaming.upstream.reconnects"].Value);
         Assert.Equal(0, exported["streaming.clients.dropped"].Value);
         Assert.Equal(0, exported["streaming.fanout.pending"].Value);
+        Assert.Equal(0, exported["streaming.log.lag"].Value);
 
         // One fan-out per event that reached a client: at least the 20 each client read, at most every event published.
         var fanOut = exported["streaming.fanout.duration"].Histogram;

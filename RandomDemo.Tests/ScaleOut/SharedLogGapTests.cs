@@ -1,0 +1,120 @@
+using Google.Protobuf;
+using RandomDemo.Contracts;
+using RandomDemo.Tests.Streaming;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace RandomDemo.Tests.ScaleOut;
+
+/// <summary>
+/// A replica whose shared log skips ids (entries it had not read were lost): live clients and
+/// resuming ones are told exactly which ids are missing, once, and nothing else is skipped or repeated.
+/// The skip is made by writing an entry further on into the real Redis stream, as a producer does.
+/// </summary>
+public sealed class SharedLogGapTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Skipped = 40;
+
+    private readonly RedisServer _redis = new();
+    private readonly string _logName = $"gap-{Guid.NewGuid():N}";
+
+    public Task InitializeAsync() => _redis.InitializeAsync();
+
+    public Task DisposeAsync() => _redis.DisposeAsync();
+
+    [Fact]
+    public async Task Ids_the_log_skipped_reach_live_and_resuming_clients_as_one_gap_event()
+    {
+        await using var stack = await StreamingStack.StartAsync(output, frequencyMs: 100, streaming: new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__events"] = _redis.ConnectionString,
+            ["EventLog__Name"] = _logName,
+        });
+        await stack.WaitForMetricsAsync(m => m.String("role") == "producer" && m.Long("last_event_id") >= 3, "the replica producing");
+        await using var live = await stack.ConnectAsync();
+        var before = await live.ReadDataEventAsync();
+
+        var jumpedTo = await AppendFurtherOnAsync(Skipped);
+        output.WriteLine($"entry {jumpedTo} written after {jumpedTo - Skipped - 1}");
+
+        // The live client: consecutive ids up to the skip, one gap event naming the skipped ids, then the entry after it.
+        var previous = before.EventId;
+        SseBlock? gap = null;
+        while (previous < jumpedTo)
+        {
+            var block = await live.ReadBlockAsync();
+            if (block.Event == "gap")
+            {
+                Assert.Null(gap);
+                gap = block;
+                continue;
+            }
+
+            if (!block.IsDataEvent)
+            {
+                continue;
+            }
+
+            var expected = gap is null ? previous + 1 : jumpedTo;
+            Assert.True(block.EventId == expected, $"after {previous} (gap: {gap}) came {block}");
+            previous = block.EventId;
+        }
+
+        Assert.NotNull(gap);
+        AssertGap(gap, jumpedTo - Skipped, jumpedTo - 1);
+        Assert.Equal(jumpedTo + 1, (await live.ReadDataEventAsync()).EventId);
+
+        // Resuming from before the skip: the replay, the same gap once, then what follows.
+        await using (var resumed = await stack.ConnectAsync((jumpedTo - Skipped - 3).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            var blocks = await ReadUntilAsync(resumed, jumpedTo + 1);
+            Assert.Equal([jumpedTo - Skipped - 2, jumpedTo - Skipped - 1, jumpedTo, jumpedTo + 1], blocks.Where(b => b.IsDataEvent).Select(b => b.EventId));
+            AssertGap(Assert.Single(blocks, b => b.Event == "gap"), jumpedTo - Skipped, jumpedTo - 1);
+        }
+
+        // Resuming from inside the skip (a client of a replica that had read those ids): only what it lacks.
+        await using (var inside = await stack.ConnectAsync((jumpedTo - 5).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            var blocks = await ReadUntilAsync(inside, jumpedTo + 1);
+            Assert.Equal([jumpedTo, jumpedTo + 1], blocks.Where(b => b.IsDataEvent).Select(b => b.EventId));
+            AssertGap(Assert.Single(blocks, b => b.Event == "gap"), jumpedTo - 4, jumpedTo - 1);
+        }
+    }
+
+    /// <summary>Writes an entry <paramref name="skip"/> ids past the newest and announces it, as the append script does; returns its id.</summary>
+    private async Task<long> AppendFurtherOnAsync(int skip)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        var database = redis.GetDatabase();
+        var stream = $"{_logName}:events";
+        var newest = await database.StreamRangeAsync(stream, "-", "+", 1, Order.Descending);
+        var newestId = long.Parse(((string)newest.Single().Id!).Split('-')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var id = newestId + skip + 1;
+        var point = new DataPoint { NumericValue = 7, Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Sequence = id };
+        await database.StreamAddAsync(stream, "p", point.ToByteArray(), messageId: $"{id}-0");
+        await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(stream), id);
+        return id;
+    }
+
+    private static async Task<List<SseBlock>> ReadUntilAsync(SseConnection connection, long lastId)
+    {
+        var blocks = new List<SseBlock>();
+        while (blocks.LastOrDefault() is not { IsDataEvent: true } last || last.EventId < lastId)
+        {
+            var block = await connection.ReadBlockAsync();
+            if (block.IsDataEvent || block.Event is "gap" or "reset")
+            {
+                blocks.Add(block);
+            }
+        }
+
+        return blocks;
+    }
+
+    private static void AssertGap(SseBlock gap, long from, long to)
+    {
+        Assert.Equal(from, gap.Json.GetProperty("from").GetInt64());
+        Assert.Equal(to, gap.Json.GetProperty("to").GetInt64());
+        Assert.Equal(to - from + 1, gap.Json.GetProperty("missed").GetInt64());
+    }
+}
