@@ -43,9 +43,13 @@ public static class StreamingScaleOutExtensions
     /// machines), or there is no <c>redis-server</c> to run instead.
     /// </summary>
     public static EventLogRedisHost ChooseEventLogRedisHost(this IDistributedApplicationBuilder builder) =>
+        builder.ConfiguredEventLogRedisHost() ?? ChooseAutomatically(builder.Configuration[ContainerRuntimeProbe.RuntimeVariable]);
+
+    /// <summary>The host <see cref="EventLogRedisKey"/> names; null for <c>auto</c>; a bad value stops the AppHost in one line.</summary>
+    private static EventLogRedisHost? ConfiguredEventLogRedisHost(this IDistributedApplicationBuilder builder) =>
         builder.Configuration[EventLogRedisKey]?.ToLowerInvariant() switch
         {
-            null or "auto" => ChooseAutomatically(builder.Configuration[ContainerRuntimeProbe.RuntimeVariable]),
+            null or "auto" => null,
             "container" => EventLogRedisHost.Container,
             "process" => EventLogRedisHost.Process,
             _ => throw new AppHostStartupException(
@@ -77,12 +81,20 @@ public static class StreamingScaleOutExtensions
         }
 
         var builder = streaming.ApplicationBuilder;
-        var host = builder.ChooseEventLogRedisHost();
-        IResourceBuilder<IResourceWithConnectionString> events = builder.ExecutionContext.IsPublishMode
-            // Publishing writes containers, never processes: Aspire's Redis model gives the image.
-            // No password: like the generator, Redis is reachable inside the app's network only.
-            ? builder.AddRedis(EventLogName).WithPassword(null)
-            : host == EventLogRedisHost.Container ? builder.AddRedis(EventLogName) : builder.AddRedisServer(EventLogName);
+        IResourceBuilder<IResourceWithConnectionString> events;
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            // Publishing writes containers, never processes: Aspire's Redis model gives the image. The
+            // setting is still checked, but no runtime is asked. No password: like the generator, Redis
+            // is reachable inside the app's network only.
+            _ = builder.ConfiguredEventLogRedisHost();
+            events = builder.AddRedis(EventLogName).WithPassword(null);
+        }
+        else
+        {
+            events = builder.ChooseEventLogRedisHost() == EventLogRedisHost.Container ? builder.AddRedis(EventLogName) : builder.AddRedisServer(EventLogName);
+        }
+
         return streaming.WithReplicas(replicas).WithReference(events).WaitFor(events);
     }
 }

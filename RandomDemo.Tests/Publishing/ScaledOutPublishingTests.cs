@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using k8s.Models;
 using RandomDemo.Contracts;
 using RandomDemo.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
