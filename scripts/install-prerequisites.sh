@@ -22,6 +22,8 @@ declare -A wanted=(
   [docker-registry]=docker-registry
   # The streaming replicas' shared event log.
   [redis-server]=redis-server
+  # nginx -t of the published proxy config in front of the streaming replicas.
+  [/usr/sbin/nginx]=nginx-light
 )
 missing=()
 for command in "${!wanted[@]}"; do

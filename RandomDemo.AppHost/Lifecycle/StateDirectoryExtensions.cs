@@ -9,7 +9,8 @@ public static class StateDirectoryExtensions
 
     /// <summary>
     /// Gives the streaming service a state file (its replay buffer and last event id, written on
-    /// graceful shutdown), so that browsers resume without a reset after the AppHost restarts.
+    /// graceful shutdown), so that browsers resume without a reset after the AppHost restarts. Not for
+    /// replicas (WithReplicas &gt; 1): their shared event log in Redis is the state, and one file cannot serve N processes.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithStreamingStateFile(this IResourceBuilder<ProjectResource> builder)
     {
@@ -22,6 +23,14 @@ public static class StateDirectoryExtensions
 
         var directory = builder.ApplicationBuilder.Configuration[StateDirectoryKey]
             ?? Path.Combine(builder.ApplicationBuilder.AppHostDirectory, ".state");
-        return builder.WithEnvironment("Streaming__StateFile", Path.GetFullPath(Path.Combine(directory, $"{builder.Resource.Name}.json")));
+        var stateFile = Path.GetFullPath(Path.Combine(directory, $"{builder.Resource.Name}.json"));
+        // Decided when the environment is made, so that WithReplicas may come before or after.
+        return builder.WithEnvironment(context =>
+        {
+            if (builder.Resource.Annotations.OfType<ReplicaAnnotation>().LastOrDefault() is not { Replicas: > 1 })
+            {
+                context.EnvironmentVariables["Streaming__StateFile"] = stateFile;
+            }
+        });
     }
 }

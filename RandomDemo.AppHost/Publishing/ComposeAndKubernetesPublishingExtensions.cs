@@ -32,10 +32,11 @@ public static class ComposeAndKubernetesPublishingExtensions
         try
         {
             var services = await PublishedService.ReadAllAsync(context.Model, context.ExecutionContext, context.CancellationToken);
+            var redises = PublishedRedis.ReadAll(context.Model);
             PublishOutput.Write(outputDirectory, staging =>
             {
-                ComposeFile.Write(staging, services, dashboardPort);
-                KubernetesManifests.Write(Path.Combine(staging, PublishOutput.KubernetesDirectory), services);
+                ComposeFile.Write(staging, services, dashboardPort, redises);
+                KubernetesManifests.Write(Path.Combine(staging, PublishOutput.KubernetesDirectory), services, redises);
             });
         }
         catch (PublishException e)

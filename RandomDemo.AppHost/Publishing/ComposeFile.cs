@@ -18,12 +18,23 @@ internal static class ComposeFile
 
     private const string Network = "randomdemo";
 
-    public static void Write(string directory, IReadOnlyList<PublishedService> services, int dashboardPort)
+    public static void Write(string directory, IReadOnlyList<PublishedService> services, int dashboardPort, IReadOnlyList<PublishedRedis>? redises = null)
     {
+        redises ??= [];
         var composeServices = new Dictionary<string, object>();
+        foreach (var redis in redises)
+        {
+            composeServices[redis.Name] = Redis(redis);
+        }
+
         foreach (var service in services)
         {
             composeServices[service.Name] = Service(service);
+            if (ReplicaProxy.IsNeededFor(service))
+            {
+                composeServices[ReplicaProxy.NameOf(service)] = Proxy(service);
+                File.WriteAllText(Path.Combine(directory, ReplicaProxy.ConfigFileOf(service)), ReplicaProxy.Config(service));
+            }
         }
 
         composeServices[PublishedDashboard.Name] = Dashboard(dashboardPort);
@@ -33,25 +44,41 @@ internal static class ComposeFile
             ["networks"] = new Dictionary<string, object> { [Network] = new Dictionary<string, object> { ["driver"] = "bridge" } },
         };
 
-        // Quoted where YAML would read a string as something else ("true", "50051").
-        var serializer = new SerializerBuilder().WithQuotingNecessaryStrings().Build();
+        // Quoted where YAML would read a string as something else ("true", "50051"), in YAML 1.1 too:
+        // docker-compose 1.29 reads an unquoted "no" (redis-server --appendonly no) as false.
+        var serializer = new SerializerBuilder().WithQuotingNecessaryStrings(quoteYaml1_1Strings: true).Build();
         File.WriteAllText(Path.Combine(directory, FileName), PublishOutput.GeneratedHeader + serializer.Serialize(compose));
 
-        var variables = services.Select(service => $"{service.ImageVariable}={service.DefaultImage}")
+        var variables = redises.Select(redis => $"{redis.ImageVariable}={redis.DefaultImage}")
+            .Concat(services.Select(service => $"{service.ImageVariable}={service.DefaultImage}"))
+            .Concat(services.Where(ReplicaProxy.IsNeededFor).Select(service => $"{PublishedService.ImageVariableOf(ReplicaProxy.NameOf(service))}={ReplicaProxy.DefaultImage}"))
             .Append($"{PublishedDashboard.ImageVariable}={PublishedDashboard.DefaultImage}");
         File.WriteAllText(Path.Combine(directory, EnvironmentFileName), PublishOutput.GeneratedHeader + string.Join('\n', variables) + '\n');
     }
 
     private static Dictionary<string, object> Service(PublishedService service)
     {
+        // Containers reach each other on container ports over the compose network.
+        var environment = service.ResolveEnvironment(PublishedService.ContainerPortOf);
+        var behindProxy = ReplicaProxy.IsNeededFor(service);
+        if (behindProxy)
+        {
+            environment["ForwardedHeaders__KnownNetworks"] = ReplicaProxy.TrustedNetworks;
+        }
+
         var composeService = new Dictionary<string, object>
         {
             ["image"] = ImageReference(service.ImageVariable, service.DefaultImage),
             ["restart"] = "unless-stopped",
-            // Containers reach each other on container ports over the compose network.
-            ["environment"] = service.ResolveEnvironment(PublishedService.ContainerPortOf),
+            ["environment"] = environment,
         };
-        if (service.PublishedPort is int published)
+        if (service.Replicas > 1)
+        {
+            // `scale`, not deploy.replicas: docker-compose 1.29 and compose v2 both start that many.
+            composeService["scale"] = service.Replicas;
+        }
+
+        if (service.PublishedPort is int published && !behindProxy)
         {
             composeService["ports"] = new[] { PortMapping(published, service.ContainerPort) };
         }
@@ -60,15 +87,8 @@ internal static class ComposeFile
             composeService["expose"] = new[] { service.ContainerPort.ToString(CultureInfo.InvariantCulture) };
         }
 
-        composeService["healthcheck"] = new Dictionary<string, object>
-        {
-            // The images have no curl or grpc_health_probe: the service binary probes itself (RandomDemo.Contracts.HealthProbe).
-            ["test"] = HealthProbeCommand(service),
-            ["interval"] = "5s",
-            ["timeout"] = "3s",
-            ["retries"] = 12,
-            ["start_period"] = "10s",
-        };
+        // The images have no curl or grpc_health_probe: the service binary probes itself (RandomDemo.Contracts.HealthProbe).
+        composeService["healthcheck"] = Healthcheck(HealthProbeCommand(service));
         if (service.WaitsFor.Count > 0)
         {
             composeService["depends_on"] = service.WaitsFor.ToDictionary(
@@ -77,6 +97,37 @@ internal static class ComposeFile
 
         composeService["networks"] = new[] { Network };
         return composeService;
+    }
+
+    /// <summary>Redis inside the network only, healthy once it answers PING.</summary>
+    private static Dictionary<string, object> Redis(PublishedRedis redis) => new()
+    {
+        ["image"] = ImageReference(redis.ImageVariable, redis.DefaultImage),
+        ["restart"] = "unless-stopped",
+        ["command"] = PublishedRedis.Command,
+        ["expose"] = new[] { redis.ContainerPort.ToString(CultureInfo.InvariantCulture) },
+        ["healthcheck"] = Healthcheck(["CMD", .. PublishedRedis.PingCommand]),
+        ["networks"] = new[] { Network },
+    };
+
+    /// <summary>nginx on the service's public port in front of its replicas, healthy once a ready replica answers through it.</summary>
+    private static Dictionary<string, object> Proxy(PublishedService service)
+    {
+        var published = service.PublishedPort ?? throw new PublishException($"{service.Name} has no public port to put a proxy on.");
+        var readiness = service.Readiness is HttpHealthProbe http
+            ? http.Path
+            : throw new PublishException($"{service.Name}'s health probe {service.Readiness} cannot be asked through an HTTP proxy.");
+        var name = ReplicaProxy.NameOf(service);
+        return new()
+        {
+            ["image"] = ImageReference(PublishedService.ImageVariableOf(name), ReplicaProxy.DefaultImage),
+            ["restart"] = "unless-stopped",
+            ["ports"] = new[] { PortMapping(published, service.ContainerPort) },
+            ["volumes"] = new[] { ReplicaProxy.VolumeOf(service) },
+            ["healthcheck"] = Healthcheck(["CMD", "wget", "-q", "-O", "/dev/null", $"http://127.0.0.1:{service.ContainerPort.ToString(CultureInfo.InvariantCulture)}{readiness}"]),
+            ["depends_on"] = new Dictionary<string, object> { [service.Name] = new Dictionary<string, object> { ["condition"] = "service_healthy" } },
+            ["networks"] = new[] { Network },
+        };
     }
 
     /// <summary>The dashboard's UI published on <paramref name="port"/>; its OTLP receiver inside the network only.</summary>
@@ -88,6 +139,15 @@ internal static class ComposeFile
         ["ports"] = new[] { PortMapping(port, ServicePorts.DashboardUi) },
         ["expose"] = new[] { ServicePorts.DashboardOtlp.ToString(CultureInfo.InvariantCulture) },
         ["networks"] = new[] { Network },
+    };
+
+    private static Dictionary<string, object> Healthcheck(string[] test) => new()
+    {
+        ["test"] = test,
+        ["interval"] = "5s",
+        ["timeout"] = "3s",
+        ["retries"] = 12,
+        ["start_period"] = "10s",
     };
 
     /// <summary>The image from the environment or <c>.env</c>, else its default (also without a <c>.env</c>).</summary>

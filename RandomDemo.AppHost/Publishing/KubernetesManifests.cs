@@ -15,10 +15,16 @@ internal static class KubernetesManifests
     private const string PartOfLabel = "app.kubernetes.io/part-of";
     private const string AppName = "randomdemo";
     private const string PortName = "http";
+    private const string RedisPortName = "redis";
 
-    public static void Write(string directory, IReadOnlyList<PublishedService> services)
+    public static void Write(string directory, IReadOnlyList<PublishedService> services, IReadOnlyList<PublishedRedis>? redises = null)
     {
         Directory.CreateDirectory(directory);
+        foreach (var redis in redises ?? [])
+        {
+            WriteRedis(directory, redis);
+        }
+
         foreach (var service in services)
         {
             var environment = service.ResolveEnvironment(ServicePortOf)
@@ -53,6 +59,23 @@ internal static class KubernetesManifests
             ]));
     }
 
+    /// <summary>Redis inside the cluster only: its pod ready and alive while it answers PING.</summary>
+    private static void WriteRedis(string directory, PublishedRedis redis)
+    {
+        var ping = new V1Probe { Exec = new V1ExecAction { Command = PublishedRedis.PingCommand }, PeriodSeconds = 10, TimeoutSeconds = 3 };
+        var deployment = Deployment(
+            redis.Name,
+            redis.DefaultImage,
+            [new V1ContainerPort { ContainerPort = redis.ContainerPort, Name = RedisPortName }],
+            [],
+            ping,
+            ping,
+            replicas: 1,
+            arguments: PublishedRedis.Command);
+        var service = Service(redis.Name, "ClusterIP", [new V1ServicePort { Port = redis.ContainerPort, Name = RedisPortName, TargetPort = redis.ContainerPort }]);
+        WriteManifest(directory, redis.Name, deployment, service);
+    }
+
     /// <summary>In the cluster, a referenced endpoint is its Service's port (<see cref="Write"/> makes it so).</summary>
     private static int ServicePortOf(EndpointReference endpoint) =>
         PublishedService.PublishedPortOf(endpoint.EndpointAnnotation) ?? PublishedService.ContainerPortOf(endpoint);
@@ -71,7 +94,7 @@ internal static class KubernetesManifests
             replicas: 1);
     }
 
-    private static V1Deployment Deployment(string name, string image, List<V1ContainerPort> ports, List<V1EnvVar> environment, V1Probe readiness, V1Probe liveness, int replicas)
+    private static V1Deployment Deployment(string name, string image, List<V1ContainerPort> ports, List<V1EnvVar> environment, V1Probe readiness, V1Probe liveness, int replicas, IList<string>? arguments = null)
     {
         var labels = Labels(name);
         return new V1Deployment
@@ -96,6 +119,7 @@ internal static class KubernetesManifests
                                 Image = image,
                                 // Images built locally (dotnet publish -t:PublishContainer) are not pulled.
                                 ImagePullPolicy = "IfNotPresent",
+                                Args = arguments,
                                 Ports = ports,
                                 Env = environment,
                                 ReadinessProbe = readiness,

@@ -14,6 +14,9 @@ internal static class PublishOutput
 
     private static readonly string[] OwnEntries = [ComposeFile.FileName, ComposeFile.EnvironmentFileName, KubernetesDirectory];
 
+    /// <summary>A file or directory a publish writes: the fixed ones, and a proxy config per replicated public service.</summary>
+    private static bool IsOwnEntry(string name) => OwnEntries.Contains(name) || name.EndsWith(ReplicaProxy.ConfigSuffix, StringComparison.Ordinal);
+
     public static void Write(string outputDirectory, Action<string> writeInto)
     {
         var output = Path.GetFullPath(outputDirectory);
@@ -53,7 +56,7 @@ internal static class PublishOutput
         }
 
         var foreign = Directory.EnumerateFileSystemEntries(output)
-            .Where(entry => !OwnEntries.Contains(Path.GetFileName(entry)))
+            .Where(entry => !IsOwnEntry(Path.GetFileName(entry)))
             .Concat(Directory.Exists(Path.Combine(output, KubernetesDirectory))
                 ? Directory.EnumerateFileSystemEntries(Path.Combine(output, KubernetesDirectory)).Where(entry => Path.GetExtension(entry) != ".yaml" || Directory.Exists(entry))
                 : [])
@@ -74,7 +77,7 @@ internal static class PublishOutput
         }
 
         // A previous publish: its files give way to the new ones (a removed resource's manifest goes too).
-        foreach (var entry in OwnEntries.Select(name => Path.Combine(output, name)))
+        foreach (var entry in Directory.EnumerateFileSystemEntries(output).Where(entry => IsOwnEntry(Path.GetFileName(entry))).ToList())
         {
             if (Directory.Exists(entry))
             {

@@ -33,7 +33,9 @@ internal sealed record PublishedService(
     int Replicas)
 {
     /// <summary>The variable that names the image, e.g. <c>GATEWAY_IMAGE</c>.</summary>
-    public string ImageVariable => $"{Name.ToUpperInvariant().Replace('-', '_')}_IMAGE";
+    public string ImageVariable => ImageVariableOf(Name);
+
+    public static string ImageVariableOf(string name) => $"{name.ToUpperInvariant().Replace('-', '_')}_IMAGE";
 
     /// <summary>The image the documented image build tags the service with (<c>ContainerRepository</c> randomdemo-NAME).</summary>
     public string DefaultImage => $"randomdemo-{Name}:latest";
@@ -51,6 +53,9 @@ internal sealed record PublishedService(
             {
                 case ProjectResource project:
                     services.Add(await ReadAsync(project, executionContext, cancellationToken));
+                    break;
+                case RedisResource:
+                    // A backing service, not a project: PublishedRedis.
                     break;
                 case IComputeResource:
                     throw new PublishException($"{resource.Name} is a {resource.GetType().Name}; only .NET projects can be published to compose and Kubernetes here.");
@@ -140,6 +145,8 @@ internal sealed record PublishedService(
     private string ResolveVariable(string variable, object value, Func<EndpointReference, int> portOf) => value switch
     {
         string text => text,
+        // ConnectionStrings__NAME of WithReference: the resource's own expression, resolved like any other.
+        ConnectionStringReference reference => ResolveVariable(variable, reference.Resource.ConnectionStringExpression, portOf),
         EndpointReference reference => Url(reference, portOf),
         EndpointReferenceExpression expression => expression.Property switch
         {

@@ -202,6 +202,22 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         .Where(p => p.Service is not null)
         .ToDictionary(p => p.Service!, p => p.Pid);
 
+    /// <summary>The process ids of every copy of one service (its replicas), e.g. <c>RandomDemo.Streaming</c>.</summary>
+    public IReadOnlyList<int> ReplicaProcesses(string project) =>
+        [.. Descendants().Where(pid => IsServiceProgram(CommandLineOf(pid), project))];
+
+    /// <summary>The process ids of the app's processes running <paramref name="program"/> (a resource that is not a project, e.g. <c>redis-server</c>).</summary>
+    public IReadOnlyList<int> ProgramProcesses(string program) =>
+        [.. Descendants().Where(pid => CommandLineOf(pid).Split(' ')[0] == program)];
+
+    /// <summary>The port a service process was told to listen on (<c>ASPNETCORE_URLS</c> in its environment, as DCP set it).</summary>
+    public static int ListeningPortOf(int pid)
+    {
+        var urls = File.ReadAllText($"/proc/{pid}/environ").Split('\0')
+            .Single(variable => variable.StartsWith("ASPNETCORE_URLS=", StringComparison.Ordinal))["ASPNETCORE_URLS=".Length..];
+        return new Uri(urls.Split(';')[0]).Port;
+    }
+
     private static readonly string[] ServiceProjects = ["RandomDemo.Generator", "RandomDemo.Gateway", "RandomDemo.Streaming"];
 
     /// <summary>The service's own program (its apphost or dll), not the <c>dotnet run</c> that started it.</summary>

@@ -128,15 +128,8 @@ public sealed class ComposeOutputTests(PublishedOutput published) : IClassFixtur
     [Fact]
     public async Task Docker_compose_accepts_the_file()
     {
-        var startInfo = new ProcessStartInfo("docker-compose", ["-f", published.ComposeFile, "config", "-q"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using var process = Process.Start(startInfo)
-            ?? throw new InvalidOperationException("docker-compose did not start (scripts/install-prerequisites.sh installs it)");
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"docker-compose config -q exited {process.ExitCode}: {errors}");
+        var check = await published.CheckComposeFileAsync();
+
+        Assert.True(check.ExitCode == 0, $"docker-compose config -q exited {check.ExitCode}: {check.Output}");
     }
 }

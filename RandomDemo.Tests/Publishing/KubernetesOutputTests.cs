@@ -94,11 +94,7 @@ public sealed partial class KubernetesOutputTests(PublishedOutput published) : I
     [Fact]
     public async Task Every_manifest_passes_the_kubernetes_schema_validator()
     {
-        var validator = Path.Combine(ServiceProcess.RepositoryRoot, "RandomDemo.Tests", "Publishing", "KubernetesValidator");
-        Assert.True(Directory.Exists(Path.Combine(validator, "node_modules")), $"{validator} has no node_modules: run scripts/install-prerequisites.sh");
-
-        var validation = await FinishedProcess.RunAsync(
-            ["node", Path.Combine(validator, "validate.mjs"), .. Directory.GetFiles(published.KubernetesDirectory, "*.yaml")]);
+        var validation = await published.ValidateKubernetesManifestsAsync();
 
         Assert.True(validation.ExitCode == 0, validation.Output);
     }

@@ -5,8 +5,11 @@ using YamlDotNet.RepresentationModel;
 namespace RandomDemo.Tests.Publishing;
 
 /// <summary>One publish of the real app model into a temporary directory, parsed, shared by a test class.</summary>
-public sealed class PublishedOutput : IAsyncLifetime
+public class PublishedOutput : IAsyncLifetime
 {
+    /// <summary>AppHost settings the publish runs with (none: the default app).</summary>
+    protected virtual string[] PublishArguments => [];
+
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("randomdemo-publish-").FullName;
 
     public string ComposeFile => Path.Combine(Directory, "docker-compose.yaml");
@@ -26,7 +29,7 @@ public sealed class PublishedOutput : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var publish = await FinishedProcess.PublishWithAppHostAsync(Directory);
+        var publish = await FinishedProcess.PublishWithAppHostAsync(Directory, PublishArguments);
         Assert.True(publish.ExitCode == 0, $"publish exited {publish.ExitCode}:\n{publish.Output}");
 
         var stream = new YamlStream();
@@ -52,6 +55,17 @@ public sealed class PublishedOutput : IAsyncLifetime
     {
         System.IO.Directory.Delete(Directory, recursive: true);
         return Task.CompletedTask;
+    }
+
+    /// <summary>docker-compose's own check of the compose file (1.29: the strictest reader of the two).</summary>
+    public Task<FinishedProcess> CheckComposeFileAsync() => FinishedProcess.RunAsync("docker-compose", "-f", ComposeFile, "config", "-q");
+
+    /// <summary>Every manifest against the Kubernetes schemas, offline (KubernetesValidator/validate.mjs).</summary>
+    public Task<FinishedProcess> ValidateKubernetesManifestsAsync()
+    {
+        var validator = Path.Combine(RandomDemo.Tests.Infrastructure.ServiceProcess.RepositoryRoot, "RandomDemo.Tests", "Publishing", "KubernetesValidator");
+        Assert.True(System.IO.Directory.Exists(Path.Combine(validator, "node_modules")), $"{validator} has no node_modules: run scripts/install-prerequisites.sh");
+        return FinishedProcess.RunAsync(["node", Path.Combine(validator, "validate.mjs"), .. System.IO.Directory.GetFiles(KubernetesDirectory, "*.yaml")]);
     }
 
     public YamlMappingNode ComposeService(string name) => (YamlMappingNode)ComposeServices.Children[name];

@@ -1,0 +1,155 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using RandomDemo.AppHost.Lifecycle;
+using RandomDemo.AppHost.ScaleOut;
+using RandomDemo.Contracts;
+using RandomDemo.Tests.Infrastructure;
+using RandomDemo.Tests.Publishing;
+
+namespace RandomDemo.Tests.ScaleOut;
+
+/// <summary>
+/// AppHost:EventLogRedis on the AppHost's real model, built (never started) by Aspire's testing
+/// builder: which Redis streaming references, and what reaches streaming as its connection string.
+/// </summary>
+public sealed class EventLogRedisChoiceTests
+{
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Container_is_aspires_redis_with_its_password_in_the_connection_string()
+    {
+        await using var app = await BuildAsync("--AppHost:StreamingReplicas=3", "--AppHost:EventLogRedis=container");
+
+        var events = AssertStreamingReferences<RedisResource>(app, replicas: 3);
+        Assert.NotNull(events.PasswordParameter);
+        // StackExchange.Redis reads the password from the configuration string itself (then ",ssl=true" only with TLS, which is off).
+        Assert.StartsWith("{events.bindings.tcp.host}:{events.bindings.tcp.port},password={events-password.value}", events.ConnectionStringExpression.ValueExpression);
+        Assert.Empty(Model(app).Resources.OfType<RedisServerResource>());
+    }
+
+    [Fact]
+    public async Task Process_is_redis_server_as_an_executable()
+    {
+        await using var app = await BuildAsync("--AppHost:StreamingReplicas=3", "--AppHost:EventLogRedis=process");
+
+        var events = AssertStreamingReferences<RedisServerResource>(app, replicas: 3);
+        Assert.Equal("redis-server", events.Command);
+        Assert.Empty(Model(app).Resources.OfType<RedisResource>());
+    }
+
+    [Theory]
+    // A "runtime" that answers every question with exit 0: it runs and holds the image.
+    [InlineData("true", typeof(RedisResource))]
+    // One that answers nothing: redis-server is the only way.
+    [InlineData("false", typeof(RedisServerResource))]
+    [InlineData("no-such-container-runtime", typeof(RedisServerResource))]
+    public async Task Auto_asks_the_container_runtime_dcp_would_use(string runtime, Type expected)
+    {
+        Assert.True(ContainerRuntimeProbe.IsOnPath("redis-server"), "redis-server is not on PATH (scripts/install-prerequisites.sh installs it)");
+        await using var app = await BuildAsync("--AppHost:StreamingReplicas=3", $"--{ContainerRuntimeProbe.RuntimeVariable}={runtime}");
+
+        var events = Assert.Single(Model(app).Resources, resource => resource.Name == StreamingScaleOutExtensions.EventLogName);
+        Assert.IsType(expected, events);
+    }
+
+    [Theory]
+    [InlineData(true, true, true, EventLogRedisHost.Container)]
+    [InlineData(true, false, true, EventLogRedisHost.Process)]
+    [InlineData(true, false, false, EventLogRedisHost.Container)]
+    [InlineData(false, false, true, EventLogRedisHost.Process)]
+    [InlineData(false, false, false, EventLogRedisHost.Process)]
+    public void Auto_takes_the_container_only_where_it_can_start(bool runtimeAnswers, bool runtimeHasImage, bool redisServerOnPath, EventLogRedisHost expected)
+    {
+        Assert.Equal(expected, StreamingScaleOutExtensions.ChooseAutomatically(runtimeAnswers, runtimeHasImage, redisServerOnPath));
+    }
+
+    [Fact]
+    public void The_image_auto_looks_for_is_the_one_aspire_gives_its_redis()
+    {
+        var builder = PublishModeModel.CreateBuilder();
+        var redis = builder.AddRedis("cache").Resource;
+        Assert.True(redis.TryGetLastAnnotation<ContainerImageAnnotation>(out var image));
+
+        Assert.Equal($"{image.Registry}/{image.Image}:{image.Tag}", ContainerRuntimeProbe.AspireRedisImage());
+    }
+
+    [Fact]
+    public async Task One_replica_has_no_redis_whatever_the_setting_and_keeps_its_state_file()
+    {
+        await using var app = await BuildAsync("--AppHost:EventLogRedis=container");
+
+        Assert.DoesNotContain(Model(app).Resources, resource => resource is RedisResource or RedisServerResource);
+        Assert.Contains("Streaming__StateFile", await EnvironmentOfAsync(app, Streaming(app)));
+    }
+
+    [Fact]
+    public async Task Replicas_have_no_state_file()
+    {
+        await using var app = await BuildAsync("--AppHost:StreamingReplicas=3", "--AppHost:EventLogRedis=process");
+
+        Assert.DoesNotContain("Streaming__StateFile", await EnvironmentOfAsync(app, Streaming(app)));
+    }
+
+    [Fact]
+    public async Task A_bad_value_stops_the_model_naming_the_setting()
+    {
+        var error = await Assert.ThrowsAsync<AppHostStartupException>(() => BuildAsync("--AppHost:StreamingReplicas=3", "--AppHost:EventLogRedis=docker"));
+
+        Assert.Equal("--AppHost:EventLogRedis must be auto, container or process, not 'docker'.", error.Message);
+        Assert.Equal(AppHostStartupException.BadArgumentExitCode, error.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_bad_value_is_one_line_and_exit_code_2_from_the_apphost()
+    {
+        // Free ports, in case the check ever let it start: nothing on the documented ones.
+        var run = await FinishedProcess.RunAsync(new Dictionary<string, string>(), BuildTimeout,
+            "dotnet", ServiceProcess.BuildOutput("RandomDemo.AppHost"),
+            $"--Ports:generator={ServiceProcess.FreePort()}", $"--Ports:gateway={ServiceProcess.FreePort()}", $"--Ports:streaming={ServiceProcess.FreePort()}",
+            "--AppHost:StreamingReplicas=3", "--AppHost:EventLogRedis=sometimes");
+
+        Assert.Equal(AppHostStartupException.BadArgumentExitCode, run.ExitCode);
+        Assert.Equal(["error: --AppHost:EventLogRedis must be auto, container or process, not 'sometimes'."], run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static T AssertStreamingReferences<T>(DistributedApplication app, int replicas)
+        where T : class, IResourceWithConnectionString
+    {
+        var events = Assert.IsType<T>(Assert.Single(Model(app).Resources, resource => resource.Name == StreamingScaleOutExtensions.EventLogName));
+        var streaming = Streaming(app);
+        Assert.Equal(replicas, streaming.Annotations.OfType<ReplicaAnnotation>().Last().Replicas);
+        Assert.Contains(streaming.Annotations.OfType<WaitAnnotation>(), wait => ReferenceEquals(wait.Resource, events) && wait.WaitType == WaitType.WaitUntilHealthy);
+        var connectionString = Assert.IsType<ConnectionStringReference>(EnvironmentOfAsync(app, streaming).GetAwaiter().GetResult()["ConnectionStrings__events"]);
+        Assert.Same(events, connectionString.Resource);
+        return events;
+    }
+
+    private static DistributedApplicationModel Model(DistributedApplication app) => app.Services.GetRequiredService<DistributedApplicationModel>();
+
+    private static ProjectResource Streaming(DistributedApplication app) =>
+        Model(app).Resources.OfType<ProjectResource>().Single(resource => resource.Name == ServiceNames.Streaming);
+
+    /// <summary>The environment as the model's callbacks write it, values unresolved (nothing is allocated: the app never starts).</summary>
+    private static async Task<Dictionary<string, object>> EnvironmentOfAsync(DistributedApplication app, IResource resource)
+    {
+        var environment = new Dictionary<string, object>();
+        var context = new EnvironmentCallbackContext(app.Services.GetRequiredService<DistributedApplicationExecutionContext>(), resource, environment);
+        foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(context);
+        }
+
+        return environment;
+    }
+
+    private static async Task<DistributedApplication> BuildAsync(params string[] arguments)
+    {
+        using var timeout = new CancellationTokenSource(BuildTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.RandomDemo_AppHost>(
+            [.. arguments.Select(argument => argument.TrimStart('-')), "Logging:Console:LogLevel:Default=None"], timeout.Token);
+        return await builder.BuildAsync(timeout.Token);
+    }
+}

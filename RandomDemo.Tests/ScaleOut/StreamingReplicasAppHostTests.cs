@@ -1,0 +1,151 @@
+using System.Text.Json;
+using RandomDemo.Tests.AppHost;
+using RandomDemo.Tests.Infrastructure;
+using RandomDemo.Tests.Streaming;
+using Xunit.Abstractions;
+
+namespace RandomDemo.Tests.ScaleOut;
+
+/// <summary>
+/// The AppHost as a user runs it with <c>--AppHost:StreamingReplicas=3</c> (redis-server as a process):
+/// three streaming processes and one redis-server; through the one streaming port, the shared log's
+/// events with consecutive ids, a resume after Last-Event-ID, and a failover from a killed replica
+/// with no event lost or repeated. One app for all of it: a start costs a minute on this machine.
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed class StreamingReplicasAppHostTests(ITestOutputHelper output)
+{
+    private const int Replicas = 3;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Three_replicas_behind_one_port_share_one_log_and_fail_over_without_a_gap()
+    {
+        await using var appHost = AppHostProcess.Start(output, $"--AppHost:StreamingReplicas={Replicas}", "--AppHost:EventLogRedis=process");
+        await appHost.WaitUntilServingAsync(StartTimeout);
+        var onePort = new Uri($"http://127.0.0.1:{appHost.Ports["streaming"]}");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+
+        // Processes: three replicas of the streaming service, one redis-server.
+        var replicas = await Eventually.UntilAsync(() => appHost.ReplicaProcesses("RandomDemo.Streaming"), pids => pids.Count == Replicas, WaitTimeout, $"{Replicas} streaming processes");
+        Assert.Single(appHost.ProgramProcesses("redis-server"));
+
+        // Each replica on its own port: exactly one holds the producer lease, the others follow, all on Redis.
+        var replicaPorts = replicas.Select(AppHostProcess.ListeningPortOf).ToList();
+        Assert.DoesNotContain(appHost.Ports["streaming"], replicaPorts);
+        var roles = await Eventually.UntilAsync(
+            async () => string.Join(',', (await Task.WhenAll(replicaPorts.Select(port => RoleAsync(http, new Uri($"http://127.0.0.1:{port}"))))).Order()),
+            found => found == "follower,follower,producer",
+            WaitTimeout,
+            "one producer and two followers on the replicas' own ports");
+        output.WriteLine($"roles: {roles}");
+
+        // The one port: metrics of a replica on the shared log.
+        using (var metrics = JsonDocument.Parse(await http.GetStringAsync(new Uri(onePort, "/metrics"))))
+        {
+            Assert.Equal("redis", metrics.RootElement.GetProperty("event_log").GetString());
+        }
+
+        // The one port: consecutive ids.
+        long lastId;
+        await using (var stream = await OpenStreamAsync(new Uri(onePort, "/stream")))
+        {
+            var events = await stream.ReadDataEventsAsync(5);
+            AssertConsecutive(events.Select(e => e.EventId).ToList());
+            lastId = events[^1].EventId;
+        }
+
+        // Reconnecting through the one port (to any replica) resumes right after the last id seen.
+        await using (var resumed = await OpenStreamAsync(new Uri(onePort, "/stream"), lastId.ToString()))
+        {
+            var events = await resumed.ReadDataEventsAsync(3);
+            AssertConsecutive([lastId, .. events.Select(e => e.EventId)]);
+            lastId = events[^1].EventId;
+        }
+
+        // Failover: the replica serving this client is killed; the client reconnects through the one port
+        // with its Last-Event-ID, as a browser's EventSource does, and misses nothing.
+        await using (var served = await OpenStreamAsync(new Uri(onePort, "/stream"), lastId.ToString()))
+        {
+            lastId = (await served.ReadDataEventAsync()).EventId;
+            var serving = await Eventually.UntilAsync(
+                async () => (await Task.WhenAll(replicas.Zip(replicaPorts).Select(async replica => (replica.First, Clients: await ClientsAsync(http, replica.Second))))).Where(r => r.Clients > 0).ToList(),
+                serving => serving.Count == 1,
+                WaitTimeout,
+                "exactly one replica with a client (this test's)");
+            ResourceProcesses.Kill(serving[0].First);
+            output.WriteLine($"killed replica {serving[0].First} after id {lastId}");
+            try
+            {
+                while (true)
+                {
+                    lastId = (await served.ReadDataEventAsync()).EventId;
+                }
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException or InvalidOperationException or Xunit.Sdk.XunitException or OperationCanceledException)
+            {
+                // The killed replica's stream ended; lastId is the last event the client saw.
+                output.WriteLine($"stream ended after id {lastId}: {e.GetType().Name}");
+            }
+        }
+
+        await using (var failedOver = await OpenStreamAsync(new Uri(onePort, "/stream"), lastId.ToString()))
+        {
+            var events = await failedOver.ReadDataEventsAsync(3);
+            AssertConsecutive([lastId, .. events.Select(e => e.EventId)]);
+        }
+    }
+
+    private static void AssertConsecutive(IReadOnlyList<long> ids) =>
+        Assert.True(ids.Zip(ids.Skip(1)).All(pair => pair.Second == pair.First + 1), $"ids not consecutive: {string.Join(", ", ids)}");
+
+    /// <summary>
+    /// Opens <c>/stream</c> as EventSource would: again after a refused connection or a 503 (a replica
+    /// that has not read the log yet, or a port whose replica just died), until the wait runs out.
+    /// </summary>
+    private static async Task<SseConnection> OpenStreamAsync(Uri uri, string? lastEventId = null) =>
+        (await Eventually.UntilAsync<SseConnection?>(
+            async () =>
+            {
+                try
+                {
+                    return await SseConnection.OpenAsync(uri, lastEventId);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    return null;
+                }
+            },
+            connection => connection is not null,
+            WaitTimeout,
+            $"GET {uri} with Last-Event-ID {lastEventId ?? "(none)"} answering 200"))!;
+
+    private static async Task<string> RoleAsync(HttpClient http, Uri replica)
+    {
+        try
+        {
+            using var metrics = JsonDocument.Parse(await http.GetStringAsync(new Uri(replica, "/metrics")));
+            return metrics.RootElement.GetProperty("event_log").GetString() == "redis"
+                ? metrics.RootElement.GetProperty("role").GetString() ?? "none"
+                : "not on redis";
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return "not answering";
+        }
+    }
+
+    private static async Task<long> ClientsAsync(HttpClient http, int port)
+    {
+        try
+        {
+            using var metrics = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics")));
+            return metrics.RootElement.GetProperty("clients").GetInt64();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return -1;
+        }
+    }
+}
