@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RandomDemo.Tests.AppHost;
 using RandomDemo.Tests.Infrastructure;
+using RandomDemo.Tests.Page;
 using RandomDemo.Tests.Streaming;
 using Xunit.Abstractions;
 
@@ -10,10 +11,11 @@ namespace RandomDemo.Tests.ScaleOut;
 /// The AppHost as a user runs it with <c>--AppHost:StreamingReplicas=3</c> (redis-server as a process):
 /// three streaming processes and one redis-server; through the one streaming port, the shared log's
 /// events with consecutive ids, a resume after Last-Event-ID, and a failover from a killed replica
-/// with no event lost or repeated. One app for all of it: a start costs a minute on this machine.
+/// with no event lost or repeated, for a test client and for the test page in a real browser.
+/// One app for all of it: a start costs a minute on this machine.
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class StreamingReplicasAppHostTests(ITestOutputHelper output)
+public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITestOutputHelper output)
 {
     private const int Replicas = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
@@ -95,6 +97,46 @@ public sealed class StreamingReplicasAppHostTests(ITestOutputHelper output)
             var events = await failedOver.ReadDataEventsAsync(3);
             AssertConsecutive([lastId, .. events.Select(e => e.EventId)]);
         }
+
+        await BrowserFailsOverWithoutAGapAsync(appHost, new Uri(onePort, "/stream"), http);
+    }
+
+    /// <summary>
+    /// The test page on the one port; the replica serving it is killed; the browser's EventSource
+    /// reconnects through the port with its Last-Event-ID and the page counts no gap and no reset.
+    /// </summary>
+    private async Task BrowserFailsOverWithoutAGapAsync(AppHostProcess appHost, Uri stream, HttpClient http)
+    {
+        await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
+        await page.ConnectAsync(stream.ToString());
+        await page.WaitForNumberAsync("stat-total", n => n >= 3, "three events in the browser", WaitTimeout);
+
+        // The replicas now (one was killed and restarted above): the one with a client serves the page.
+        var replicas = await Eventually.UntilAsync(() => appHost.ReplicaProcesses("RandomDemo.Streaming"), pids => pids.Count == Replicas, WaitTimeout, $"{Replicas} streaming processes");
+        var serving = await Eventually.UntilAsync(
+            async () => (await Task.WhenAll(replicas.Select(async pid => (Pid: pid, Clients: await ClientsAsync(http, AppHostProcess.ListeningPortOf(pid)))))).Where(r => r.Clients > 0).ToList(),
+            found => found.Count == 1,
+            WaitTimeout,
+            "exactly one replica with a client (the page)");
+        var sequenceBefore = await page.NumberAsync("latest-sequence");
+
+        // Chromium logs the lost stream (and any refused retry) as console errors.
+        using (page.ExpectStreamNetworkErrors(stream.ToString()))
+        {
+            ResourceProcesses.Kill(serving[0].Pid);
+            output.WriteLine($"killed replica {serving[0].Pid} serving the page at #{sequenceBefore}");
+            await page.WaitForNumberAsync("stat-reconnects", n => n >= 1, "the page reconnected", WaitTimeout);
+            var totalAfter = await page.NumberAsync("stat-total");
+            await page.WaitForNumberAsync("stat-total", n => n >= totalAfter + 3, "three more events after the failover", WaitTimeout);
+        }
+
+        Assert.True(await page.NumberAsync("latest-sequence") > sequenceBefore);
+        Assert.Equal(0, await page.NumberAsync("stat-gaps"));
+        Assert.Equal(0, await page.NumberAsync("stat-resets"));
+        Assert.DoesNotContain(await page.LogAsync("warn"), text => text.StartsWith("Sequence went back", StringComparison.Ordinal));
+        await page.ScreenshotAsync("page-after-replica-failover");
+        await page.DisconnectAsync();
+        page.AssertNoConsoleErrors();
     }
 
     private static void AssertConsecutive(IReadOnlyList<long> ids) =>
