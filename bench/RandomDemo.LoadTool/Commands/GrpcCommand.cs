@@ -134,7 +134,11 @@ internal static class GrpcCommand
                     }
                 }
             }
-            catch (RpcException error) when (!cancellation.IsCancellationRequested)
+            catch (RpcException) when (cancellation.IsCancellationRequested)
+            {
+                // Interrupted (Ctrl+C): the level throws below.
+            }
+            catch (RpcException error)
             {
                 Fail(error);
             }
