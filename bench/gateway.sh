@@ -6,7 +6,7 @@
 # plain GrpcChannel call, i.e. the gRPC hop without the gateway's pipeline), alternating for ROUNDS rounds after a warm-up; with COMPARE_ENV set, a second gateway
 # with those settings runs in the same rounds (default: telemetry off, OTEL_SDK_DISABLED=true).
 # Then one allocation pass per target: wrk again while `loadtool runtime-stats` reads the
-# process's allocated bytes over EventPipe, giving bytes per request.
+# process's allocated bytes over EventPipe, giving bytes per request, GCs per generation and the RSS after it.
 # Prints req/s, p50, p99, CPU, bytes/request and the ratio to the ceiling.
 # Environment: ROUNDS (2), DURATION (10s), CONNECTIONS (64), THREADS (2), GATEWAY_PORT (8081),
 # GATEWAY_ENV (extra NAME=VALUE settings for the gateway), COMPARE_ENV ("OTEL_SDK_DISABLED=true"; empty: none),
@@ -104,7 +104,8 @@ for target in "${targets[@]}"; do
     wait "$stats_pid"
     requests=$(awk '/requests in/ { print $1 }' "$RUN_DIR/alloc-wrk-$label.txt")
     awk -v label="$label" -v requests="$requests" '/^RESULT runtime/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        printf "%s\t%.0f\t%.0f\t%s/%s/%s\t%s\n", label, requests / 8, v["allocated_bytes"] / requests, v["gen0"], v["gen1"], v["gen2"], v["promoted_gen0_kb_per_gc"] }' "$RUN_DIR/alloc-$label.txt" >>"$RUN_DIR/alloc.tsv"
+        printf "%s\t%.0f\t%.0f\t%s/%s/%s\t%s\t%.1f\n", label, requests / 8, v["allocated_bytes"] / requests, v["gen0"], v["gen1"], v["gen2"], v["promoted_gen0_kb_per_gc"], rss / 1024 }' \
+        rss="$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")" "$RUN_DIR/alloc-$label.txt" >>"$RUN_DIR/alloc.tsv"
     sed "s/^/  [$label] /" "$RUN_DIR/alloc-$label.txt" | grep -v RESULT >&2
 done
 
@@ -113,10 +114,10 @@ add_summary "$(printf '%-14s %9s %8s %8s %7s  %s' target req/s p50_ms p99_ms err
 while IFS=$'\t' read -r label rps p50 p99 errors cpu; do
     add_summary "$(printf '%-14s %9s %8s %8s %7s %s' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu")"
 done <"$RUN_DIR/wrk.tsv"
-add_summary "$(printf '%-14s %9s %13s %-22s %s' target req/s bytes/request 'GCs gen0/1/2 in 11 s' 'KB promoted per GC')"
-while IFS=$'\t' read -r label rps bytes gcs promoted; do
-    add_summary "$(printf '%-14s %9s %13s %-22s %s' "$label" "$rps" "$bytes" "$gcs" "$promoted")"
-    add_summary "RESULT gateway-alloc target=$label bytes_per_request=$bytes gcs=$gcs"
+add_summary "$(printf '%-14s %9s %13s %-22s %-19s %s' target req/s bytes/request 'GCs gen0/1/2 in 11 s' 'KB promoted per GC' 'RSS MB after')"
+while IFS=$'\t' read -r label rps bytes gcs promoted rss; do
+    add_summary "$(printf '%-14s %9s %13s %-22s %-19s %s' "$label" "$rps" "$bytes" "$gcs" "$promoted" "$rss")"
+    add_summary "RESULT gateway-alloc target=$label bytes_per_request=$bytes gcs=$gcs rss_mb=$rss"
 done <"$RUN_DIR/alloc.tsv"
 # Per round, each target against the ceiling (and its p99 against bare+grpc's) of the same round; medians over rounds.
 for label in $(cut -f1 "$RUN_DIR/wrk.tsv" | sort -u | grep -vx bare); do

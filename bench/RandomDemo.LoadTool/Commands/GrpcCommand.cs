@@ -18,6 +18,9 @@ internal static class GrpcCommand
 
     private static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long after a level's end a stream may still take to deliver its next point.</summary>
+    private static readonly TimeSpan StreamGrace = TimeSpan.FromSeconds(5);
+
     public static async Task<int> RunAsync(CommandLine commandLine, CancellationToken cancellation)
     {
         var target = commandLine.LoopbackUrl("target");
@@ -77,6 +80,10 @@ internal static class GrpcCommand
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         stop.CancelAfter(duration);
+        var window = TimeSpan.Zero;
+        using var windowEnd = stop.Token.Register(() => window = clock.Elapsed);
+        using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        silence.CancelAfter(duration + StreamGrace + TimeSpan.FromMilliseconds(frequencyMs));
 
         void Fail(RpcException error)
         {
@@ -103,24 +110,33 @@ internal static class GrpcCommand
             }
         }
 
+        // A level ends when `stop` fires. A stream then finishes the read in flight (a point comes every
+        // frequency-ms) and is disposed: none of its reads is aborted by the level's own end, so every
+        // RpcException is a failure of the stream. A stream silent for the whole grace after the stop is
+        // cancelled, which counts as an error too.
         async Task StreamWorkerAsync()
         {
             try
             {
-                using var call = client.StreamRandomData(new StreamRequest { FrequencyMs = frequencyMs }, cancellationToken: stop.Token);
-                await foreach (var point in call.ResponseStream.ReadAllAsync(stop.Token))
+                using var call = client.StreamRandomData(new StreamRequest { FrequencyMs = frequencyMs }, cancellationToken: cancellation);
+                while (!stop.IsCancellationRequested)
                 {
-                    latency.Record(SseConnection.NowMicros() - (point.Timestamp * 1000));
-                    Interlocked.Increment(ref completed);
+                    if (!await call.ResponseStream.MoveNext(silence.Token))
+                    {
+                        Fail(new RpcException(new Status(StatusCode.Unknown, "the server ended an endless stream")));
+                        return;
+                    }
+
+                    if (!stop.IsCancellationRequested)
+                    {
+                        latency.Record(SseConnection.NowMicros() - (call.ResponseStream.Current.Timestamp * 1000));
+                        Interlocked.Increment(ref completed);
+                    }
                 }
             }
-            catch (RpcException error) when (error.StatusCode == StatusCode.Cancelled && stop.IsCancellationRequested)
+            catch (RpcException) when (cancellation.IsCancellationRequested)
             {
-                // The level is over.
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                // The level is over.
+                // Interrupted (Ctrl+C): the level throws below.
             }
             catch (RpcException error)
             {
@@ -131,6 +147,7 @@ internal static class GrpcCommand
         Func<Task> worker = mode == "unary" ? UnaryWorkerAsync : StreamWorkerAsync;
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(worker, CancellationToken.None)));
         cancellation.ThrowIfCancellationRequested();
-        return new LevelResult(completed, errors, clock.Elapsed, latency, firstError);
+        // Streams count points of the window only; unary calls count every call they started in it.
+        return new LevelResult(completed, errors, mode == "unary" || window == TimeSpan.Zero ? clock.Elapsed : window, latency, firstError);
     }
 }
