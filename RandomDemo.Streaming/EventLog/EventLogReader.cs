@@ -19,7 +19,14 @@ internal sealed partial class EventLogReader(
     IOptions<StreamingOptions> streamingOptions,
     ILogger<EventLogReader> logger) : BackgroundService
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How often a reader looks at the log unasked, and raises the floor to its last id. A producer
+    /// taking the lease on an empty log (Redis lost it) waits <see cref="FloorSettle"/> first, so that
+    /// every reader that had sent ids has raised the floor: one poll after its reconnect attempt.
+    /// </summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    public static readonly TimeSpan FloorSettle = 2 * PollInterval;
     private const int BatchSize = 256;
 
     private readonly Channel<bool> _appended = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -82,6 +89,9 @@ internal sealed partial class EventLogReader(
 
     private async Task ReadAsync()
     {
+        // First thing after a reconnect: an empty log's new producer must not reuse ids this replica has sent.
+        await log.RaiseFloorAsync(broadcaster.LastEventId);
+
         if (!status.Loaded)
         {
             var newest = await log.ReadNewestAsync(streamingOptions.Value.ReplayBufferSize);
@@ -96,8 +106,6 @@ internal sealed partial class EventLogReader(
             return;
         }
 
-        // Every replica's last id, so that a producer which saw less cannot reuse ids after Redis lost the stream.
-        await log.RaiseFloorAsync(broadcaster.LastEventId);
         IReadOnlyList<LoggedPoint> entries;
         do
         {

@@ -36,14 +36,15 @@ internal sealed partial class ProducerLease(
     {
         try
         {
-            var held = await log.HoldLeaseAsync(status.Replica, ttl);
+            var hold = await log.HoldLeaseAsync(status.Replica, ttl);
             status.OnAnswered();
-            if (status.SetProducer(held))
+            if (status.SetProducer(hold != LeaseHold.None))
             {
                 LogRole(status.Role, status.Replica);
-                if (held)
+                if (hold != LeaseHold.None)
                 {
-                    await sharedLog.OnLeaseTakenAsync();
+                    // On an empty log, replicas that have sent ids raise the floor first.
+                    await sharedLog.OnLeaseTakenAsync(hold == LeaseHold.HeldOnEmptyLog ? EventLogReader.FloorSettle : TimeSpan.Zero);
                 }
             }
         }

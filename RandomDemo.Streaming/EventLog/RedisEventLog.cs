@@ -4,6 +4,22 @@ using StackExchange.Redis;
 
 namespace RandomDemo.Streaming.EventLog;
 
+/// <summary>What a replica's lease attempt found.</summary>
+internal enum LeaseHold
+{
+    /// <summary>Another replica holds the lease.</summary>
+    None,
+
+    /// <summary>This replica holds it.</summary>
+    Held,
+
+    /// <summary>
+    /// This replica holds it, on a log no replica has written to or sent from: a new one, or a
+    /// Redis that lost everything, whose other replicas may not have told their last ids yet.
+    /// </summary>
+    HeldOnEmptyLog,
+}
+
 /// <summary>One entry of the shared log: the SSE event id and the generator's point.</summary>
 internal readonly record struct LoggedPoint(long Id, DataPoint Point);
 
@@ -15,16 +31,23 @@ internal readonly record struct LoggedPoint(long Id, DataPoint Point);
 /// </summary>
 internal sealed class RedisEventLog(IConnectionMultiplexer redis, string name, int capacity)
 {
-    /// <summary>Takes the lease if free, renews it if held by <c>ARGV[1]</c>; 1 when held afterwards.</summary>
+    /// <summary>
+    /// Takes the lease if free or renews it if held by <c>@replica</c>: 0 when not held afterwards,
+    /// 1 when held, 2 when held while neither the floor nor the stream exists (a log nobody has
+    /// written to or sent from).
+    /// </summary>
     private static readonly LuaScript HoldLeaseScript = LuaScript.Prepare("""
+        local held = 0
         if redis.call('GET', @lease) == @replica then
           redis.call('PEXPIRE', @lease, @ttl)
-          return 1
+          held = 1
+        elseif redis.call('SET', @lease, @replica, 'NX', 'PX', @ttl) then
+          held = 1
         end
-        if redis.call('SET', @lease, @replica, 'NX', 'PX', @ttl) then
-          return 1
+        if held == 1 and redis.call('EXISTS', @floor) == 0 and redis.call('EXISTS', @stream) == 0 then
+          return 2
         end
-        return 0
+        return held
         """);
 
     private static readonly LuaScript ReleaseLeaseScript = LuaScript.Prepare("""
@@ -63,7 +86,7 @@ internal sealed class RedisEventLog(IConnectionMultiplexer redis, string name, i
 
     /// <summary>Raises the floor to <c>@id</c> unless it is higher already.</summary>
     private static readonly LuaScript RaiseFloorScript = LuaScript.Prepare("""
-        if tonumber(redis.call('GET', @floor) or '0') < tonumber(@id) then
+        if tonumber(@id) > tonumber(redis.call('GET', @floor) or '0') then
           redis.call('SET', @floor, @id)
         end
         """);
@@ -77,9 +100,24 @@ internal sealed class RedisEventLog(IConnectionMultiplexer redis, string name, i
     /// <summary>The channel on which every append is announced (its id as the message).</summary>
     public RedisChannel AppendedChannel => RedisChannel.Literal($"{name}:events");
 
-    /// <summary>Takes or renews the producer lease for <paramref name="ttl"/>; true when <paramref name="replica"/> holds it.</summary>
-    public async Task<bool> HoldLeaseAsync(string replica, TimeSpan ttl) =>
-        (int)await HoldLeaseScript.EvaluateAsync(redis.GetDatabase(), new { lease = _lease, replica, ttl = (long)ttl.TotalMilliseconds }) == 1;
+    /// <summary>Takes or renews the producer lease for <paramref name="ttl"/>.</summary>
+    public async Task<LeaseHold> HoldLeaseAsync(string replica, TimeSpan ttl) =>
+        (LeaseHold)(int)await HoldLeaseScript.EvaluateAsync(redis.GetDatabase(), new
+        {
+            lease = _lease,
+            floor = _floor,
+            stream = _stream,
+            replica,
+            ttl = (long)ttl.TotalMilliseconds,
+        });
+
+    /// <summary>
+    /// Records that a replica has sent events up to <paramref name="id"/> (every reader does, each
+    /// poll): no later append takes an id at or below it, even after Redis lost the stream and a
+    /// producer that had seen less took over.
+    /// </summary>
+    public Task RaiseFloorAsync(long id) =>
+        RaiseFloorScript.EvaluateAsync(redis.GetDatabase(), new { floor = _floor, id });
 
     /// <summary>Gives the lease up (on a graceful stop) so another replica takes over at once.</summary>
     public Task ReleaseLeaseAsync(string replica) =>
@@ -100,13 +138,6 @@ internal sealed class RedisEventLog(IConnectionMultiplexer redis, string name, i
         });
         return id < 0 ? null : id;
     }
-
-    /// <summary>
-    /// Records that a reader has sent events up to <paramref name="id"/>: no later append takes an id
-    /// at or below it, even after Redis lost the stream and a producer that had seen less took over.
-    /// </summary>
-    public Task RaiseFloorAsync(long id) =>
-        RaiseFloorScript.EvaluateAsync(redis.GetDatabase(), new { floor = _floor, id });
 
     /// <summary>The entries with an id above <paramref name="afterId"/>, oldest first, at most <paramref name="count"/>.</summary>
     public async Task<IReadOnlyList<LoggedPoint>> ReadAfterAsync(long afterId, int count)

@@ -20,10 +20,11 @@ internal sealed partial class SharedEventLog(
     private readonly SemaphoreSlim _appending = new(1, 1);
     private DataPoint? _held;
     private long _lastAppended;
+    private long _appendFrom;
 
     public async ValueTask AppendAsync(DataPoint point, CancellationToken cancellationToken)
     {
-        if (!status.IsProducer)
+        if (!status.IsProducer || Environment.TickCount64 < Volatile.Read(ref _appendFrom))
         {
             Volatile.Write(ref _held, point);
             return;
@@ -32,9 +33,19 @@ internal sealed partial class SharedEventLog(
         await AppendInOrderAsync(point);
     }
 
-    /// <summary>This replica has just taken the lease: the newest point it received meanwhile goes out now.</summary>
-    public async Task OnLeaseTakenAsync()
+    /// <summary>
+    /// This replica has just taken the lease: the newest point it received meanwhile goes out now,
+    /// or, after <paramref name="settle"/>, the first point to come then.
+    /// </summary>
+    public async Task OnLeaseTakenAsync(TimeSpan settle)
     {
+        Volatile.Write(ref _appendFrom, Environment.TickCount64 + (long)settle.TotalMilliseconds);
+        if (settle > TimeSpan.Zero)
+        {
+            LogSettling(settle.TotalMilliseconds);
+            return;
+        }
+
         if (Interlocked.Exchange(ref _held, null) is { } held)
         {
             await AppendInOrderAsync(held);
@@ -83,6 +94,9 @@ internal sealed partial class SharedEventLog(
             _appending.Release();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The event log is empty (new, or Redis lost it): appending from {SettleMs:F0} ms on, once other replicas have told their last ids")]
+    private partial void LogSettling(double settleMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Producer lease lost: another replica appends now")]
     private partial void LogLeaseLost();

@@ -30,9 +30,9 @@ public sealed class RedisEventLogTests : IAsyncLifetime
     [Fact]
     public async Task Only_one_replica_holds_the_lease_and_only_it_can_append()
     {
-        Assert.True(await _log.HoldLeaseAsync("a", LeaseTtl));
-        Assert.False(await _log.HoldLeaseAsync("b", LeaseTtl));
-        Assert.True(await _log.HoldLeaseAsync("a", LeaseTtl));
+        Assert.NotEqual(LeaseHold.None, await _log.HoldLeaseAsync("a", LeaseTtl));
+        Assert.Equal(LeaseHold.None, await _log.HoldLeaseAsync("b", LeaseTtl));
+        Assert.NotEqual(LeaseHold.None, await _log.HoldLeaseAsync("a", LeaseTtl));
 
         Assert.Equal(1, await _log.AppendAsync("a", Point(10), minimumId: 1));
         Assert.Null(await _log.AppendAsync("b", Point(11), minimumId: 1));
@@ -42,18 +42,18 @@ public sealed class RedisEventLogTests : IAsyncLifetime
     [Fact]
     public async Task A_new_producer_continues_the_ids_after_an_expired_or_released_lease()
     {
-        Assert.True(await _log.HoldLeaseAsync("a", TimeSpan.FromMilliseconds(200)));
+        Assert.NotEqual(LeaseHold.None, await _log.HoldLeaseAsync("a", TimeSpan.FromMilliseconds(200)));
         Assert.Equal(1, await _log.AppendAsync("a", Point(1), minimumId: 1));
         Assert.Equal(2, await _log.AppendAsync("a", Point(2), minimumId: 2));
 
         // a stops renewing (dead or paused): b takes over once the lease expires, and its own idea of
         // the next id (1) does not take ids back.
-        await Eventually.UntilAsync(() => _log.HoldLeaseAsync("b", LeaseTtl), held => held, TimeSpan.FromSeconds(10), "b to take the lease");
+        await Eventually.UntilAsync(() => _log.HoldLeaseAsync("b", LeaseTtl), hold => hold != LeaseHold.None, TimeSpan.FromSeconds(10), "b to take the lease");
         Assert.Null(await _log.AppendAsync("a", Point(3), minimumId: 3));
         Assert.Equal(3, await _log.AppendAsync("b", Point(3), minimumId: 1));
 
         await _log.ReleaseLeaseAsync("b");
-        Assert.True(await _log.HoldLeaseAsync("c", LeaseTtl));
+        Assert.NotEqual(LeaseHold.None, await _log.HoldLeaseAsync("c", LeaseTtl));
         Assert.Equal(4, await _log.AppendAsync("c", Point(4), minimumId: 1));
         Assert.Equal([1L, 2, 3, 4], (await _log.ReadAfterAsync(0, 10)).Select(entry => entry.Id));
     }
@@ -61,7 +61,7 @@ public sealed class RedisEventLogTests : IAsyncLifetime
     [Fact]
     public async Task Points_come_back_as_written_after_an_id_and_the_log_keeps_its_capacity()
     {
-        Assert.True(await _log.HoldLeaseAsync("a", LeaseTtl));
+        Assert.NotEqual(LeaseHold.None, await _log.HoldLeaseAsync("a", LeaseTtl));
         for (var value = 1; value <= 8; value++)
         {
             await _log.AppendAsync("a", Point(value), minimumId: 1);
@@ -77,7 +77,7 @@ public sealed class RedisEventLogTests : IAsyncLifetime
     [Fact]
     public async Task After_redis_lost_the_stream_ids_go_on_from_the_producers_own()
     {
-        Assert.True(await _log.HoldLeaseAsync("a", LeaseTtl));
+        Assert.NotEqual(LeaseHold.None, await _log.HoldLeaseAsync("a", LeaseTtl));
         Assert.Equal(1, await _log.AppendAsync("a", Point(1), minimumId: 1));
 
         _redis.Kill();
@@ -85,17 +85,19 @@ public sealed class RedisEventLogTests : IAsyncLifetime
         await Eventually.UntilAsync(() => _connection.IsConnected, connected => connected, TimeSpan.FromSeconds(15), "the client to reconnect");
 
         Assert.Null(await _log.NewestIdAsync());
-        Assert.True(await _log.HoldLeaseAsync("a", LeaseTtl));
+        Assert.NotEqual(LeaseHold.None, await _log.HoldLeaseAsync("a", LeaseTtl));
         Assert.Equal(42, await _log.AppendAsync("a", Point(2), minimumId: 42));
     }
 
     [Fact]
     public async Task A_producer_that_saw_less_takes_ids_above_what_any_reader_has_sent()
     {
-        // An empty stream (Redis lost it); a follower had sent up to 57, the producer that takes over had seen only 50.
+        // An empty log (Redis lost it): the producer that takes over is told to let the readers raise
+        // the floor first; it had sent only 50, the readers 57 and 12.
+        Assert.Equal(LeaseHold.HeldOnEmptyLog, await _log.HoldLeaseAsync("b", LeaseTtl));
         await _log.RaiseFloorAsync(57);
         await _log.RaiseFloorAsync(12);
-        Assert.True(await _log.HoldLeaseAsync("b", LeaseTtl));
+        Assert.Equal(LeaseHold.Held, await _log.HoldLeaseAsync("b", LeaseTtl));
         Assert.Equal(58, await _log.AppendAsync("b", Point(1), minimumId: 51));
     }
 
@@ -104,7 +106,7 @@ public sealed class RedisEventLogTests : IAsyncLifetime
     {
         var announced = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _connection.GetSubscriber().SubscribeAsync(_log.AppendedChannel, (_, id) => announced.TrySetResult((long)id));
-        Assert.True(await _log.HoldLeaseAsync("a", LeaseTtl));
+        Assert.NotEqual(LeaseHold.None, await _log.HoldLeaseAsync("a", LeaseTtl));
 
         var appended = await _log.AppendAsync("a", Point(1), minimumId: 7);
 

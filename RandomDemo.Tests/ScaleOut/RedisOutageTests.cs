@@ -109,6 +109,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
     public async Task A_replica_that_never_read_the_log_answers_503_with_retry_after_until_redis_is_there()
     {
         await using var set = await ReplicaSet.StartAsync(output, replicas: 1);
+        var sent = (await set.WaitForMetricsAsync(set.Replicas[0], m => m.Long("last_event_id") >= 3, "three events")).Long("last_event_id");
         set.Redis.Kill();
         var late = await set.AddReplicaAsync();
 
@@ -128,5 +129,9 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         await using var stream = await SseConnection.OpenAsync(ReplicaSet.StreamUri(late));
         var events = await stream.ReadDataEventsAsync(3);
         Assert.Equal(Enumerable.Range(0, 3).Select(i => events[0].EventId + i), events.Select(e => e.EventId));
+
+        // Redis came back empty, and the late replica (which had sent nothing) may have taken the lease
+        // first: still no id the first replica had already sent is used again.
+        Assert.True(events[0].EventId > sent, $"ids after the restart start at {events[0].EventId}; the first replica had sent up to {sent}");
     }
 }
