@@ -11,30 +11,21 @@ namespace RandomDemo.Tests.ScaleOut;
 /// resuming ones are told exactly which ids are missing, once, and nothing else is skipped or repeated.
 /// The skip is made by writing an entry further on into the real Redis stream, as a producer does.
 /// </summary>
-public sealed class SharedLogGapTests(ITestOutputHelper output) : IAsyncLifetime
+[Collection(ReplicaCollection.Name)]
+public sealed class SharedLogGapTests(ITestOutputHelper output)
 {
     private const int Skipped = 40;
-
-    private readonly RedisServer _redis = new();
-    private readonly string _logName = $"gap-{Guid.NewGuid():N}";
-
-    public Task InitializeAsync() => _redis.InitializeAsync();
-
-    public Task DisposeAsync() => _redis.DisposeAsync();
 
     [Fact]
     public async Task Ids_the_log_skipped_reach_live_and_resuming_clients_as_one_gap_event()
     {
-        await using var stack = await StreamingStack.StartAsync(output, frequencyMs: 100, streaming: new Dictionary<string, string?>
-        {
-            ["ConnectionStrings__events"] = _redis.ConnectionString,
-            ["EventLog__Name"] = _logName,
-        });
+        await using var set = await ReplicaSet.StartAsync(output, replicas: 1);
+        var stack = set.Stack;
         await stack.WaitForMetricsAsync(m => m.String("role") == "producer" && m.Long("last_event_id") >= 3, "the replica producing");
         await using var live = await stack.ConnectAsync();
         var before = await live.ReadDataEventAsync();
 
-        var jumpedTo = await AppendFurtherOnAsync(Skipped);
+        var jumpedTo = await AppendFurtherOnAsync(set, Skipped);
         output.WriteLine($"entry {jumpedTo} written after {jumpedTo - Skipped - 1}");
 
         // The live client: consecutive ids up to the skip, one gap event naming the skipped ids, then the entry after it.
@@ -82,11 +73,11 @@ public sealed class SharedLogGapTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>Writes an entry <paramref name="skip"/> ids past the newest and announces it, as the append script does; returns its id.</summary>
-    private async Task<long> AppendFurtherOnAsync(int skip)
+    private static async Task<long> AppendFurtherOnAsync(ReplicaSet set, int skip)
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(set.Redis.ConnectionString);
         var database = redis.GetDatabase();
-        var stream = $"{_logName}:events";
+        var stream = $"{set.LogName}:events";
         var newest = await database.StreamRangeAsync(stream, "-", "+", 1, Order.Descending);
         var newestId = long.Parse(((string)newest.Single().Id!).Split('-')[0], System.Globalization.CultureInfo.InvariantCulture);
         var id = newestId + skip + 1;
