@@ -46,12 +46,14 @@ public sealed class PodmanEngine : IAsyncDisposable
 
         var directory = System.IO.Directory.CreateTempSubdirectory("randomdemo-podman-").FullName;
         // Open files lowered to what a process here may set (no CAP_SYS_RESOURCE); runc, because crun
-        // refuses these machines' hybrid cgroups.
+        // refuses these machines' hybrid cgroups; its own tmp_dir, so that the reset at the end never
+        // touches the machine's /run/libpod (seen: "unlinkat /run/libpod/events: directory not empty").
         await File.WriteAllTextAsync(Path.Combine(directory, "containers.conf"), $"""
             [containers]
             default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
             [engine]
             runtime = "runc"
+            tmp_dir = "{directory}/tmp"
             [network]
             network_config_dir = "{directory}/networks"
             """);
