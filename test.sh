@@ -24,5 +24,12 @@ counter() { grep -o "<Counters [^>]*" "$trx" | grep -o " $1=\"[0-9]*\"" | grep -
 passed=$(counter passed)
 failed=$(($(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted)))
 skipped=$(counter notExecuted)
+# The names of the failed tests and the first line of each message, next to the closing line,
+# where a log cut to its tail still shows them.
+awk 'function report() { if (name != "") print "failed: " name (message == "" ? "" : " -- " message); name = message = "" }
+     /<UnitTestResult / { report() }
+     /<UnitTestResult .*outcome="(Failed|Error|Timeout|Aborted)"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11) }
+     name != "" && message == "" && /<Message>/ { message = $0; sub(/.*<Message>/, "", message); sub(/<\/Message>.*/, "", message) }
+     END { report() }' "$trx"
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$status"

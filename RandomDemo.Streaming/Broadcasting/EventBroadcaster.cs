@@ -62,8 +62,10 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
         _addressCounts = new ClientAddressCounts(_options.MaxClientsPerAddress);
         _parts = [.. Enumerable.Range(1, Environment.ProcessorCount - 1).Select(index => new FanOutPart(this, index))];
 
-        // Room for four full client queues: a frame a client may still send or release is never overwritten.
-        _live = new SseFrame?[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, 4 * _options.ClientQueueCapacity))];
+        // Room for four full client queues, and for a late pass's whole burst up to the replay buffer's
+        // length: a frame a client may still send or release is overwritten only after it has left the
+        // replay buffer too (the client then ends and resumes from its Last-Event-ID).
+        _live = new SseFrame?[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, Math.Max(4 * _options.ClientQueueCapacity, _options.ReplayBufferSize)))];
         RetryFrame = SseFrames.Retry(_options.RetryMilliseconds);
         _startedAt = time.GetTimestamp();
         _keepAliveTimer = time.CreateTimer(static state => ((EventBroadcaster)state!).OnKeepAliveTick(), this, _options.KeepAliveInterval, _options.KeepAliveInterval);
@@ -197,7 +199,9 @@ internal sealed class EventBroadcaster : IThreadPoolWorkItem, IDisposable
         var takingNone = 0;
         foreach (var client in _fanOutSnapshot.AsSpan(index * count / parts, ((index + 1) * count / parts) - (index * count / parts)))
         {
-            if (client.Backlog(newest) > _options.ClientQueueCapacity)
+            // Only what the client still holds from earlier passes counts: a pass that came late (the
+            // process was paused, the pool busy) carries many events at once, and an idle client takes them all.
+            if (client.Backlog(from) > _options.ClientQueueCapacity)
             {
                 Drop(client);
                 takingNone++;

@@ -12,7 +12,8 @@ namespace RandomDemo.Streaming.Broadcasting;
 /// socket on the pass's thread with no task woken per client; a client still
 /// flushing keeps the token and, once its flush completes, sends everything offered meanwhile in
 /// one write (frames coalesce while a client is behind). Frames offered but not yet flushed are
-/// the client's backlog: beyond the queue capacity the broadcaster drops the client.
+/// the client's backlog: when what it still holds from earlier passes exceeds the queue capacity,
+/// the broadcaster drops the client.
 /// </summary>
 internal sealed class SseClient
 {

@@ -71,6 +71,67 @@ public sealed class ClientQueueTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Burst_after_the_service_was_paused_reaches_every_client_and_drops_none()
+    {
+        // While the process is stopped (as in a long GC pause or a starved VM), the generator's points
+        // wait in the gRPC stream; on resume they arrive together, many more than a client's queue
+        // capacity, and fan-out passes carry them in bunches. Clients that had flushed everything
+        // are not slow: they must get the whole burst, in order, and none may be dropped.
+        await using var stack = await StreamingStack.StartAsync(output, frequencyMs: 5, new Dictionary<string, string?>
+        {
+            ["Streaming__ClientQueueCapacity"] = "8",
+        });
+        var clients = new List<SseConnection>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                clients.Add(await stack.ConnectAsync());
+            }
+
+            var firstIds = new List<long>();
+            foreach (var client in clients)
+            {
+                firstIds.Add((await client.ReadDataEventAsync()).EventId);
+            }
+
+            var pausedAfter = (await stack.GetMetricsAsync()).Long("last_event_id");
+            ProcessSignals.Send(stack.Streaming.ProcessId, UnixSignal.SIGSTOP);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+            finally
+            {
+                ProcessSignals.Send(stack.Streaming.ProcessId, UnixSignal.SIGCONT);
+            }
+
+            var resumed = await stack.WaitForMetricsAsync(m => m.Long("last_event_id") > pausedAfter + 50, $"the burst after event {pausedAfter} published");
+            var target = resumed.Long("last_event_id") + 20;
+            for (var i = 0; i < clients.Count; i++)
+            {
+                var expected = firstIds[i] + 1;
+                while (expected <= target)
+                {
+                    Assert.Equal(expected, (await clients[i].ReadDataEventAsync()).EventId);
+                    expected++;
+                }
+            }
+
+            var metrics = await stack.GetMetricsAsync();
+            Assert.Equal(0, metrics.Long("clients_dropped"));
+            Assert.Equal(3, metrics.Long("clients"));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Clients_beyond_the_limit_get_503_with_retry_after()
     {
         await using var stack = await StreamingStack.StartAsync(output, streaming: new Dictionary<string, string?>
