@@ -70,7 +70,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         var ports = new[] { "generator", "gateway", "streaming", "dashboard", "otlp", "resource-service" }
             .ToDictionary(name => name, _ => ServiceProcess.FreePort());
         var stateDirectory = Directory.CreateTempSubdirectory("randomdemo-apphost-").FullName;
-        var startInfo = new ProcessStartInfo("setsid")
+        var startInfo = new ProcessStartInfo("env")
         {
             WorkingDirectory = ServiceProcess.RepositoryRoot,
             RedirectStandardOutput = true,
@@ -78,6 +78,10 @@ public sealed partial class AppHostProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         // setsid runs the program in a new session (and process group) that it leads: its pid is the group's id.
+        // env first gives Ctrl+C its default action back: a test run started in the background by a
+        // non-interactive shell ignores SIGINT, and every process it starts would inherit that.
+        startInfo.ArgumentList.Add("--default-signal=INT");
+        startInfo.ArgumentList.Add("setsid");
         foreach (var part in launcher)
         {
             startInfo.ArgumentList.Add(part);
