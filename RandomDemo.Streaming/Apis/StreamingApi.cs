@@ -21,6 +21,12 @@ public static class StreamingApi
     /// <summary>How long a resuming client ahead of this replica waits for it to read the shared log that far.</summary>
     private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a client of a replica that has not read the shared log yet (just started, or Redis
+    /// just back) waits for it before the 503: a browser's EventSource gives up for good on a 503.
+    /// </summary>
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(5);
+
     public static IEndpointRouteBuilder MapStreamingApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/metrics", GetMetrics);
@@ -55,7 +61,7 @@ public static class StreamingApi
                 statusCode: StatusCodes.Status400BadRequest);
         }
 
-        if (!eventLog.Loaded)
+        if (!await WaitBrieflyAsync(() => eventLog.Loaded, LoadTimeout, context.RequestAborted))
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return TypedResults.Problem(
@@ -64,9 +70,12 @@ public static class StreamingApi
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
+        // A client that resumes from another replica may be a few milliseconds of the shared log ahead of
+        // this one: it waits until this replica has published its last id, so that it gets what follows
+        // rather than a reset. An id the log never reaches still gets the reset.
         if (eventLog.Shared && lastEventId > broadcaster.LastEventId)
         {
-            await CatchUpAsync(broadcaster, lastEventId.Value, context.RequestAborted);
+            await WaitBrieflyAsync(() => broadcaster.LastEventId >= lastEventId, CatchUpTimeout, context.RequestAborted);
         }
 
         if (broadcaster.TryAddClient(context, lastEventId, out var refusal) is not var (client, replay))
@@ -86,25 +95,28 @@ public static class StreamingApi
         return new EventStreamResult(broadcaster, client, replay);
     }
 
-    /// <summary>
-    /// A client that resumes from another replica may be a few milliseconds of the shared log ahead of
-    /// this one: waits (briefly) until this replica has published its last id, so that the client
-    /// gets what follows it rather than a reset. An id the log never reaches still gets the reset.
-    /// </summary>
-    private static async Task CatchUpAsync(EventBroadcaster broadcaster, long lastEventId, CancellationToken aborted)
+    /// <summary>Polls <paramref name="done"/> until it holds (true) or <paramref name="timeout"/> passes or the client leaves (false).</summary>
+    private static async Task<bool> WaitBrieflyAsync(Func<bool> done, TimeSpan timeout, CancellationToken aborted)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(CatchUpTimeout);
+        if (done())
+        {
+            return true;
+        }
+
+        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        expiry.CancelAfter(timeout);
         try
         {
-            while (broadcaster.LastEventId < lastEventId)
+            while (!done())
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token);
+                await Task.Delay(TimeSpan.FromMilliseconds(20), expiry.Token);
             }
+
+            return true;
         }
         catch (OperationCanceledException)
         {
-            // Not caught up in time (or the client left): the replay plan says what is known.
+            return done();
         }
     }
 

@@ -26,6 +26,9 @@ public sealed class AppHostTests(AppHostFixture app, ChromiumFixture chromium, I
     {
         foreach (var name in AppHostFixture.Services)
         {
+            // Other tests of the collection crash and restart services: each is waited for until healthy again.
+            using var healthy = new CancellationTokenSource(AppHostFixture.WaitTimeout);
+            await RunningApp.ResourceNotifications.WaitForResourceHealthyAsync(name, healthy.Token);
             Assert.True(RunningApp.ResourceNotifications.TryGetCurrentState(name, out var resource), $"{name} is not in the model");
             Assert.Equal(KnownResourceStates.Running, resource.Snapshot.State?.Text);
             Assert.Equal(HealthStatus.Healthy, resource.Snapshot.HealthStatus);

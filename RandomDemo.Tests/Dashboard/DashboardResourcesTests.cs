@@ -32,7 +32,11 @@ public sealed class DashboardResourcesTests(AppHostFixture app, ChromiumFixture 
         {
             await page.OpenResourceDetailsAsync(service);
             ResourceDetails details = null!;
-            await page.WaitUntilAsync(async () => (details = await page.ResourceDetailsAsync()).Title == $"Project: {service}", $"the details of {service}");
+            // Other tests of the collection crash and restart services: the details are waited for until running and healthy.
+            await page.WaitUntilAsync(
+                async () => (details = await page.ResourceDetailsAsync()).Title == $"Project: {service}"
+                    && details.Properties.GetValueOrDefault("State") == "Running" && details.Properties.GetValueOrDefault("Health state") == "Healthy",
+                $"the details of {service}, running and healthy");
             Assert.Equal("Running", details.Properties["State"]);
             Assert.Equal("Healthy", details.Properties["Health state"]);
         }

@@ -78,11 +78,17 @@ public sealed class SharedLogGapTests(ITestOutputHelper output)
         await using var redis = await ConnectionMultiplexer.ConnectAsync(set.Redis.ConnectionString);
         var database = redis.GetDatabase();
         var stream = $"{set.LogName}:events";
-        var newest = await database.StreamRangeAsync(stream, "-", "+", 1, Order.Descending);
-        var newestId = long.Parse(((string)newest.Single().Id!).Split('-')[0], System.Globalization.CultureInfo.InvariantCulture);
-        var id = newestId + skip + 1;
-        var point = new DataPoint { NumericValue = 7, Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Sequence = id };
-        await database.StreamAddAsync(stream, "p", point.ToByteArray(), messageId: $"{id}-0");
+
+        // Reading the newest id and appending past it is one script: the replica keeps producing, and an
+        // append of its own in between would make the skip one shorter than the test expects.
+        const string appendPastNewest = """
+            local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+            local id = tonumber(string.match(newest[1][1], '^(%d+)')) + tonumber(ARGV[1]) + 1
+            redis.call('XADD', KEYS[1], id .. '-0', 'p', ARGV[2])
+            return id
+            """;
+        var point = new DataPoint { NumericValue = 7, Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        var id = (long)await database.ScriptEvaluateAsync(appendPastNewest, [stream], [skip, point.ToByteArray()]);
         await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(stream), id);
         return id;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.Streaming;
@@ -41,17 +42,29 @@ public sealed partial class StreamingFaultTests(ITestOutputHelper output)
         long lastSeen;
         await using (var before = await stack.ConnectAsync())
         {
-            // Far more events than the restarted service will have published when the client is back.
-            lastSeen = (await before.ReadDataEventsAsync(40))[^1].EventId;
+            lastSeen = (await before.ReadDataEventsAsync(10))[^1].EventId;
+        }
+
+        // The generator is frozen until the client is back, so the restarted service cannot have
+        // published as far as lastSeen by then however slowly the client reconnects.
+        ProcessSignals.Send(stack.Generator.ProcessId, UnixSignal.SIGSTOP);
+        SseBlock reset;
+        SseConnection resumed;
+        try
+        {
             var port = stack.Streaming.Port;
             stack.Streaming.Kill();
             await stack.StartStreamingAsync(port);
+            resumed = await stack.ConnectAsync(lastSeen.ToString(CultureInfo.InvariantCulture));
+            Assert.Equal(["retry: 3000"], (await resumed.ReadBlockAsync()).Lines);
+            reset = await resumed.ReadBlockAsync();
+        }
+        finally
+        {
+            ProcessSignals.Send(stack.Generator.ProcessId, UnixSignal.SIGCONT);
         }
 
-        await using var resumed = await stack.ConnectAsync(lastSeen.ToString(CultureInfo.InvariantCulture));
-
-        Assert.Equal(["retry: 3000"], (await resumed.ReadBlockAsync()).Lines);
-        var reset = await resumed.ReadBlockAsync();
+        await using var _ = resumed;
         Assert.Equal("reset", reset.Event);
         var nextId = reset.Json.GetProperty("next_id").GetInt64();
         // Then live events from next_id on, each once, no second notice (ReadDataEventAsync fails on any).
