@@ -19,20 +19,38 @@ internal sealed partial class EventLogReader(
     IOptions<StreamingOptions> streamingOptions,
     ILogger<EventLogReader> logger) : BackgroundService
 {
-    /// <summary>
-    /// How often a reader looks at the log unasked, and raises the floor to its last id. A producer
-    /// taking the lease on an empty log (Redis lost it) waits <see cref="FloorSettle"/> first, so that
-    /// every reader that had sent ids has raised the floor: one poll after its reconnect attempt.
-    /// </summary>
+    /// <summary>How often a reader looks at the log unasked, and raises the floor to its last id.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
-    public static readonly TimeSpan FloorSettle = 2 * PollInterval;
+    /// <summary>
+    /// A producer taking the lease on an empty log (Redis lost it) waits this long first, so that every
+    /// reader that had sent ids has raised the floor. Replicas notice that Redis is back at different
+    /// times, up to a heartbeat (1 s) and a reconnect retry (500 ms) apart; each reads (and raises the
+    /// floor) as soon as its connection is restored.
+    /// </summary>
+    public static readonly TimeSpan FloorSettle = TimeSpan.FromSeconds(2);
     private const int BatchSize = 256;
 
     private readonly Channel<bool> _appended = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private bool _subscribed;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        redis.ConnectionRestored += OnConnectionRestored;
+        try
+        {
+            await FollowAsync(stoppingToken);
+        }
+        finally
+        {
+            redis.ConnectionRestored -= OnConnectionRestored;
+        }
+    }
+
+    // Reads at once rather than at the next poll: the floor is raised soon after Redis returns.
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _appended.Writer.TryWrite(true);
+
+    private async Task FollowAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
