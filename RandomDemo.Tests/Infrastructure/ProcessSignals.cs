@@ -26,6 +26,13 @@ public static partial class ProcessSignals
         }
     }
 
+    /// <summary>Stops <paramref name="processId"/> (SIGSTOP) until the returned handle is disposed (SIGCONT).</summary>
+    public static IDisposable Freeze(int processId)
+    {
+        Send(processId, UnixSignal.SIGSTOP);
+        return new Frozen(processId);
+    }
+
     /// <summary>
     /// True while the process runs. A zombie waiting to be reaped counts as gone (it holds no port) once its last
     /// thread has ended: the main thread shows Z while the other threads of a killed process may still be exiting.
@@ -47,6 +54,11 @@ public static partial class ProcessSignals
     /// <summary>Waits until the process is gone; a <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
     public static Task WaitUntilGoneAsync(int processId, TimeSpan timeout) =>
         Eventually.UntilAsync(() => IsAlive(processId), alive => !alive, timeout, $"process {processId} to exit");
+
+    private sealed class Frozen(int processId) : IDisposable
+    {
+        public void Dispose() => Send(processId, UnixSignal.SIGCONT);
+    }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -96,17 +96,12 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
         {
             // The generator is frozen until the page is back, so the restarted service cannot have
             // published as far as the page's last id by then, however slowly the page reconnects.
-            ProcessSignals.Send(stack.Generator.ProcessId, UnixSignal.SIGSTOP);
-            try
+            using (ProcessSignals.Freeze(stack.Generator.ProcessId))
             {
                 await stack.Streaming.StopAsync();
                 await page.WaitForStateAsync("reconnecting");
                 await RestartStreamingAsync(stack);
                 await page.WaitForNumberAsync("stat-resets", n => n == 1, "the reset is counted");
-            }
-            finally
-            {
-                ProcessSignals.Send(stack.Generator.ProcessId, UnixSignal.SIGCONT);
             }
         }
 

@@ -12,7 +12,48 @@ public sealed class ScaledOutPublishedOutput : PublishedOutput
 {
     public const int Replicas = 3;
 
+    public const string Nginx = "/usr/sbin/nginx";
+
     protected override string[] PublishArguments => [$"--AppHost:StreamingReplicas={Replicas}"];
+
+    /// <summary>
+    /// Writes nginx's main config into <paramref name="directory"/> around the published server block
+    /// (the official image's main config includes it inside <c>http { }</c>), changed only where this
+    /// machine differs from compose: the upstream is <paramref name="upstreams"/> (compose: the service
+    /// name, resolved to every replica), and it listens on <paramref name="listen"/> when given (compose:
+    /// 8085 in its own container). Returns the main config's path.
+    /// </summary>
+    public string WriteNginxConfig(string directory, IEnumerable<string> upstreams, string? listen = null)
+    {
+        Assert.True(File.Exists(Nginx), "nginx is not installed (scripts/install-prerequisites.sh installs nginx-light)");
+        var config = File.ReadAllText(Path.Combine(Directory, "streaming.nginx.conf"));
+        var upstream = $"server streaming:{ServicePorts.Streaming};";
+        var published = $"listen {ServicePorts.Streaming};";
+        Assert.Contains(upstream, config);
+        Assert.Contains(published, config);
+        config = config.Replace(upstream, string.Join("\n    ", upstreams.Select(address => $"server {address};")));
+        if (listen is not null)
+        {
+            config = config.Replace(published, $"listen {listen};");
+        }
+
+        File.WriteAllText(Path.Combine(directory, "streaming.conf"), config);
+        var main = Path.Combine(directory, "nginx.conf");
+        File.WriteAllText(main, $$"""
+            daemon off;
+            pid {{directory}}/nginx.pid;
+            error_log stderr;
+            events {}
+            http {
+                access_log off;
+                client_body_temp_path {{directory}}/body;
+                proxy_temp_path {{directory}}/proxy;
+                include {{directory}}/streaming.conf;
+            }
+
+            """);
+        return main;
+    }
 }
 
 /// <summary>
@@ -36,8 +77,8 @@ public sealed partial class ScaledOutPublishingTests(ScaledOutPublishedOutput pu
     public void Redis_is_aspires_image_inside_the_network_healthy_on_ping_without_persistence()
     {
         var redis = published.ComposeService(Redis);
-        Assert.Equal($"${{EVENTS_IMAGE:-{AspiresRedisImage()}}}", redis.Children["image"].ToString());
-        Assert.Equal(AspiresRedisImage(), published.EnvironmentFile["EVENTS_IMAGE"]);
+        Assert.Equal($"${{EVENTS_IMAGE:-{PublishModeModel.AspiresRedisImage()}}}", redis.Children["image"].ToString());
+        Assert.Equal(PublishModeModel.AspiresRedisImage(), published.EnvironmentFile["EVENTS_IMAGE"]);
         Assert.False(redis.Children.ContainsKey("ports"));
         Assert.Equal(["6379"], Sequence(redis.Children["expose"]));
         Assert.Equal(["CMD", "redis-cli", "ping"], Sequence(((YamlMappingNode)redis.Children["healthcheck"]).Children["test"]));
@@ -89,17 +130,12 @@ public sealed partial class ScaledOutPublishingTests(ScaledOutPublishedOutput pu
     [Fact]
     public async Task Nginx_accepts_the_proxy_config()
     {
-        Assert.True(File.Exists("/usr/sbin/nginx"), "nginx is not installed (scripts/install-prerequisites.sh installs nginx-light)");
         using var scratch = new TemporaryDirectory("randomdemo-nginx-");
         // Checked as written but for the upstream's host: "streaming" resolves on the compose network
         // only, and nginx -t resolves it (at start nginx resolves it to every replica).
-        var config = await File.ReadAllTextAsync(Path.Combine(published.Directory, ProxyConfig));
-        await File.WriteAllTextAsync(Path.Combine(scratch.Path, ProxyConfig), config.Replace($"server streaming:{ServicePorts.Streaming};", $"server 127.0.0.1:{ServicePorts.Streaming};"));
-        // The official image's main config includes conf.d/*.conf inside http { }.
-        await File.WriteAllTextAsync(Path.Combine(scratch.Path, "nginx.conf"), $"events {{}}\nhttp {{\n    include {Path.Combine(scratch.Path, ProxyConfig)};\n}}\n");
+        var config = published.WriteNginxConfig(scratch.Path, [$"127.0.0.1:{ServicePorts.Streaming}"]);
 
-        var check = await FinishedProcess.RunAsync(
-            "/usr/sbin/nginx", "-t", "-p", scratch.Path, "-c", Path.Combine(scratch.Path, "nginx.conf"), "-g", $"pid {Path.Combine(scratch.Path, "nginx.pid")}; error_log stderr;");
+        var check = await FinishedProcess.RunAsync(ScaledOutPublishedOutput.Nginx, "-t", "-p", scratch.Path, "-c", config);
 
         Assert.True(check.ExitCode == 0, check.Output);
         Assert.Contains("test is successful", check.Output);
@@ -130,7 +166,7 @@ public sealed partial class ScaledOutPublishingTests(ScaledOutPublishedOutput pu
     {
         var deployment = Assert.Single(published.Deployments, deployment => deployment.Metadata.Name == Redis);
         var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
-        Assert.Equal(AspiresRedisImage(), container.Image);
+        Assert.Equal(PublishModeModel.AspiresRedisImage(), container.Image);
         Assert.Equal(["redis-cli", "ping"], container.ReadinessProbe.Exec.Command);
         Assert.Equal(["redis-cli", "ping"], container.LivenessProbe.Exec.Command);
         var service = Assert.Single(published.Services, service => service.Metadata.Name == Redis);
@@ -148,13 +184,6 @@ public sealed partial class ScaledOutPublishingTests(ScaledOutPublishedOutput pu
     }
 
     /// <summary>The image Aspire's Redis integration gives its resource, read from a model that has one.</summary>
-    private static string AspiresRedisImage()
-    {
-        var redis = PublishModeModel.CreateBuilder().AddRedis("probe").Resource;
-        Assert.True(redis.TryGetLastAnnotation<ContainerImageAnnotation>(out var image));
-        return $"{image.Registry}/{image.Image}:{image.Tag}";
-    }
-
     private sealed class TemporaryDirectory(string prefix) : IDisposable
     {
         public string Path { get; } = Directory.CreateTempSubdirectory(prefix).FullName;

@@ -80,18 +80,13 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
 
         // The follower is frozen while the producer appends, then Redis loses everything it held.
         var frozenAt = client.LastId;
-        ProcessSignals.Send(follower.ProcessId, UnixSignal.SIGSTOP);
-        try
+        using (ProcessSignals.Freeze(follower.ProcessId))
         {
             await set.WaitForMetricsAsync(producer, m => m.Long("last_event_id") >= frozenAt + 10, $"10 events appended after id {frozenAt}");
             set.Redis.Kill();
             await set.Redis.StartAsync();
             var lostUpTo = (await set.WaitForMetricsAsync(producer, m => m.GetProperty("log_connected").GetBoolean(), "Redis answering again")).Long("last_event_id");
             await set.WaitForMetricsAsync(producer, m => m.Long("last_event_id") >= lostUpTo + 3, $"3 events appended after id {lostUpTo} to the empty log");
-        }
-        finally
-        {
-            ProcessSignals.Send(follower.ProcessId, UnixSignal.SIGCONT);
         }
 
         await client.WaitForBlocksAsync(block => block.Event == "gap", 1, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "a gap event");

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using RandomDemo.Tests.AppHost;
 using RandomDemo.Tests.Infrastructure;
@@ -68,28 +69,16 @@ public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITes
 
         // Failover: the replica serving this client is killed; the client reconnects through the one port
         // with its Last-Event-ID, as a browser's EventSource does, and misses nothing.
-        await using (var served = await OpenStreamAsync(new Uri(onePort, "/stream"), lastId.ToString()))
+        await using (var served = await OpenWithRetryAsync(() => RecordingSseClient.OpenAsync(new Uri(onePort, "/stream"), lastId.ToString()), "/stream through the one port"))
         {
-            lastId = (await served.ReadDataEventAsync()).EventId;
-            var serving = await Eventually.UntilAsync(
-                async () => (await Task.WhenAll(replicas.Zip(replicaPorts).Select(async replica => (replica.First, Clients: await ClientsAsync(http, replica.Second))))).Where(r => r.Clients > 0).ToList(),
-                serving => serving.Count == 1,
-                WaitTimeout,
-                "exactly one replica with a client (this test's)");
-            ResourceProcesses.Kill(serving[0].First);
-            output.WriteLine($"killed replica {serving[0].First} after id {lastId}");
-            try
-            {
-                while (true)
-                {
-                    lastId = (await served.ReadDataEventAsync()).EventId;
-                }
-            }
-            catch (Exception e) when (e is IOException or HttpRequestException or InvalidOperationException or Xunit.Sdk.XunitException or OperationCanceledException)
-            {
-                // The killed replica's stream ended; lastId is the last event the client saw.
-                output.WriteLine($"stream ended after id {lastId}: {e.GetType().Name}");
-            }
+            await served.WaitForBlocksAsync(block => block.IsDataEvent, 1, DateTimeOffset.MinValue, WaitTimeout, "a data event");
+            var serving = await ServingReplicaAsync(http, replicas, "exactly one replica with a client (this test's)");
+            ResourceProcesses.Kill(serving);
+            output.WriteLine($"killed replica {serving} after id {served.LastId}");
+            await Eventually.UntilAsync(() => served.Ended, ended => ended is not null, WaitTimeout, "the killed replica's stream to end");
+            EventSequence.AssertWellFormed(served, gapsAllowed: false);
+            lastId = served.LastId;
+            output.WriteLine($"stream ended after id {lastId}: {served.Ended!.GetType().Name}");
         }
 
         await using (var failedOver = await OpenStreamAsync(new Uri(onePort, "/stream"), lastId.ToString()))
@@ -113,18 +102,14 @@ public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITes
 
         // The replicas now (one was killed and restarted above): the one with a client serves the page.
         var replicas = await Eventually.UntilAsync(() => appHost.ReplicaProcesses("RandomDemo.Streaming"), pids => pids.Count == Replicas, WaitTimeout, $"{Replicas} streaming processes");
-        var serving = await Eventually.UntilAsync(
-            async () => (await Task.WhenAll(replicas.Select(async pid => (Pid: pid, Clients: await ClientsAsync(http, AppHostProcess.ListeningPortOf(pid)))))).Where(r => r.Clients > 0).ToList(),
-            found => found.Count == 1,
-            WaitTimeout,
-            "exactly one replica with a client (the page)");
+        var serving = await ServingReplicaAsync(http, replicas, "exactly one replica with a client (the page)");
         var sequenceBefore = await page.NumberAsync("latest-sequence");
 
         // Chromium logs the lost stream (and any refused retry) as console errors.
         using (page.ExpectStreamNetworkErrors(stream.ToString()))
         {
-            ResourceProcesses.Kill(serving[0].Pid);
-            output.WriteLine($"killed replica {serving[0].Pid} serving the page at #{sequenceBefore}");
+            ResourceProcesses.Kill(serving);
+            output.WriteLine($"killed replica {serving} serving the page at #{sequenceBefore}");
             await page.WaitForNumberAsync("stat-reconnects", n => n >= 1, "the page reconnected", WaitTimeout);
             var totalAfter = await page.NumberAsync("stat-total");
             await page.WaitForNumberAsync("stat-total", n => n >= totalAfter + 3, "three more events after the failover", WaitTimeout);
@@ -146,13 +131,17 @@ public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITes
     /// Opens <c>/stream</c> as EventSource would: again after a refused connection or a 503 (a replica
     /// that has not read the log yet, or a port whose replica just died), until the wait runs out.
     /// </summary>
-    private static async Task<SseConnection> OpenStreamAsync(Uri uri, string? lastEventId = null) =>
-        (await Eventually.UntilAsync<SseConnection?>(
+    private static Task<SseConnection> OpenStreamAsync(Uri uri, string? lastEventId = null) =>
+        OpenWithRetryAsync(() => SseConnection.OpenAsync(uri, lastEventId), $"GET {uri} with Last-Event-ID {lastEventId ?? "(none)"}");
+
+    private static async Task<T> OpenWithRetryAsync<T>(Func<Task<T>> open, string what)
+        where T : class =>
+        (await Eventually.UntilAsync<T?>(
             async () =>
             {
                 try
                 {
-                    return await SseConnection.OpenAsync(uri, lastEventId);
+                    return await open();
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
@@ -161,7 +150,15 @@ public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITes
             },
             connection => connection is not null,
             WaitTimeout,
-            $"GET {uri} with Last-Event-ID {lastEventId ?? "(none)"} answering 200"))!;
+            $"{what} answering 200"))!;
+
+    /// <summary>Waits until exactly one of the replica processes has a client; returns its pid.</summary>
+    private static async Task<int> ServingReplicaAsync(HttpClient http, IReadOnlyList<int> replicas, string what) =>
+        (await Eventually.UntilAsync(
+            async () => (await Task.WhenAll(replicas.Select(async pid => (Pid: pid, Clients: await ClientsAsync(http, AppHostProcess.ListeningPortOf(pid)))))).Where(r => r.Clients > 0).ToList(),
+            found => found.Count == 1,
+            WaitTimeout,
+            what))[0].Pid;
 
     private static async Task<string> RoleAsync(HttpClient http, Uri replica)
     {
@@ -182,8 +179,7 @@ public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITes
     {
         try
         {
-            using var metrics = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics")));
-            return metrics.RootElement.GetProperty("clients").GetInt64();
+            return (await http.GetFromJsonAsync<JsonElement>(new Uri($"http://127.0.0.1:{port}/metrics"))).Long("clients");
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {

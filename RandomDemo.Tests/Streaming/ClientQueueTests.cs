@@ -96,14 +96,9 @@ public sealed class ClientQueueTests(ITestOutputHelper output)
             }
 
             var pausedAfter = (await stack.GetMetricsAsync()).Long("last_event_id");
-            ProcessSignals.Send(stack.Streaming.ProcessId, UnixSignal.SIGSTOP);
-            try
+            using (ProcessSignals.Freeze(stack.Streaming.ProcessId))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(500));
-            }
-            finally
-            {
-                ProcessSignals.Send(stack.Streaming.ProcessId, UnixSignal.SIGCONT);
             }
 
             var resumed = await stack.WaitForMetricsAsync(m => m.Long("last_event_id") > pausedAfter + 50, $"the burst after event {pausedAfter} published");

@@ -47,24 +47,18 @@ public sealed partial class StreamingFaultTests(ITestOutputHelper output)
 
         // The generator is frozen until the client is back, so the restarted service cannot have
         // published as far as lastSeen by then however slowly the client reconnects.
-        ProcessSignals.Send(stack.Generator.ProcessId, UnixSignal.SIGSTOP);
-        SseBlock reset;
         SseConnection resumed;
-        try
+        using (ProcessSignals.Freeze(stack.Generator.ProcessId))
         {
             var port = stack.Streaming.Port;
             stack.Streaming.Kill();
             await stack.StartStreamingAsync(port);
             resumed = await stack.ConnectAsync(lastSeen.ToString(CultureInfo.InvariantCulture));
-            Assert.Equal(["retry: 3000"], (await resumed.ReadBlockAsync()).Lines);
-            reset = await resumed.ReadBlockAsync();
-        }
-        finally
-        {
-            ProcessSignals.Send(stack.Generator.ProcessId, UnixSignal.SIGCONT);
         }
 
         await using var _ = resumed;
+        Assert.Equal(["retry: 3000"], (await resumed.ReadBlockAsync()).Lines);
+        var reset = await resumed.ReadBlockAsync();
         Assert.Equal("reset", reset.Event);
         var nextId = reset.Json.GetProperty("next_id").GetInt64();
         // Then live events from next_id on, each once, no second notice (ReadDataEventAsync fails on any).

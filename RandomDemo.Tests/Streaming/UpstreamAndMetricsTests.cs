@@ -38,14 +38,9 @@ public sealed class UpstreamAndMetricsTests(ITestOutputHelper output)
         await using var stream = await stack.ConnectAsync();
         var before = await stream.ReadDataEventsAsync(5);
 
-        ProcessSignals.Send(stack.Generator.ProcessId, UnixSignal.SIGSTOP);
-        try
+        using (ProcessSignals.Freeze(stack.Generator.ProcessId))
         {
             await stack.WaitForJsonAsync("/health", h => h.String("upstream") == "reconnecting", "upstream reconnecting");
-        }
-        finally
-        {
-            ProcessSignals.Send(stack.Generator.ProcessId, UnixSignal.SIGCONT);
         }
 
         await stack.WaitForMetricsAsync(m => m.Long("upstream_reconnects") >= 1 && m.String("upstream") == "connected", "the upstream re-established");
