@@ -2,7 +2,7 @@ using RandomDemo.Streaming.Upstream;
 
 namespace RandomDemo.Tests.Streaming;
 
-/// <summary>The reconnect delay policy is pure logic (compiled in from the service's source).</summary>
+/// <summary>The reconnect delay policy is pure logic, tested in-process on the service's own assembly.</summary>
 public sealed class BackoffPolicyTests
 {
     private static readonly TimeSpan Initial = TimeSpan.FromMilliseconds(250);
