@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using RandomDemo.Tests.Infrastructure;
@@ -12,19 +10,13 @@ namespace RandomDemo.Tests.AppHost;
 /// runs a command, so that Ctrl+C can be sent to the group), with the dashboard, on free ports.
 /// Disposal kills whatever of the app is left.
 /// </summary>
-public sealed partial class AppHostProcess : IAsyncDisposable
+public sealed partial class AppHostProcess : StartedProcess
 {
     public static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
-    private readonly ITestOutputHelper _output;
-    private Dictionary<int, long?> _lastSeenDescendants = [];
-
-    private AppHostProcess(Process process, ITestOutputHelper output, IReadOnlyDictionary<string, int> ports, string stateDirectory)
+    private AppHostProcess(string[] command, ITestOutputHelper output, IReadOnlyDictionary<string, int> ports, string stateDirectory, Dictionary<string, string?> environment)
+        : base("apphost", command, output, environment, ServiceProcess.RepositoryRoot, ownProcessGroup: true, stopTimeout: ExitTimeout)
     {
-        _process = process;
-        _output = output;
         Ports = ports;
         StateDirectory = stateDirectory;
     }
@@ -34,10 +26,8 @@ public sealed partial class AppHostProcess : IAsyncDisposable
 
     public string StateDirectory { get; }
 
-    public int ProcessId => _process.Id;
-
     /// <summary>Standard output and error so far.</summary>
-    public IReadOnlyCollection<string> Lines => _lines;
+    public IReadOnlyCollection<string> Lines => Output;
 
     /// <summary>
     /// Starts the AppHost's built program with free ports for every service and the dashboard;
@@ -70,58 +60,31 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         var ports = new[] { "generator", "gateway", "streaming", "dashboard", "otlp", "resource-service" }
             .ToDictionary(name => name, _ => ServiceProcess.FreePort());
         var stateDirectory = Directory.CreateTempSubdirectory("randomdemo-apphost-").FullName;
-        var startInfo = new ProcessStartInfo("env")
-        {
-            WorkingDirectory = ServiceProcess.RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // setsid runs the program in a new session (and process group) that it leads: its pid is the group's id.
-        // env first gives Ctrl+C its default action back: a test run started in the background by a
-        // non-interactive shell ignores SIGINT, and every process it starts would inherit that.
-        startInfo.ArgumentList.Add("--default-signal=INT");
-        startInfo.ArgumentList.Add("setsid");
-        foreach (var part in launcher)
-        {
-            startInfo.ArgumentList.Add(part);
-        }
+        string[] command =
+        [
+            .. launcher,
+            .. ((string[])["generator", "gateway", "streaming"]).Select(service => $"--Ports:{service}={ports[service]}"),
+            $"--AppHost:StateDirectory={stateDirectory}",
+            .. arguments,
+        ];
 
-        foreach (var service in (string[])["generator", "gateway", "streaming"])
-        {
-            startInfo.ArgumentList.Add($"--Ports:{service}={ports[service]}");
-        }
-
-        startInfo.ArgumentList.Add($"--AppHost:StateDirectory={stateDirectory}");
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        // What the AppHost's http launch profile sets, on free ports.
+        var environment = new Dictionary<string, string?>();
         if (home is not null)
         {
             var userHome = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            startInfo.Environment["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(userHome, ".nuget", "packages");
-            startInfo.Environment["DOTNET_CLI_HOME"] = Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") ?? userHome;
-            startInfo.Environment["HOME"] = home;
+            environment["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(userHome, ".nuget", "packages");
+            environment["DOTNET_CLI_HOME"] = Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") ?? userHome;
+            environment["HOME"] = home;
         }
 
-        startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        startInfo.Environment["DOTNET_ENVIRONMENT"] = "Development";
-        startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
-        startInfo.Environment["ASPNETCORE_URLS"] = $"http://localhost:{ports["dashboard"]}";
-        startInfo.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{ports["otlp"]}";
-        startInfo.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{ports["resource-service"]}";
-
-        var process = new Process { StartInfo = startInfo };
-        var appHost = new AppHostProcess(process, output, ports, stateDirectory);
-        process.OutputDataReceived += (_, e) => appHost.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => appHost.OnLine(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return appHost;
+        // What the AppHost's http launch profile sets, on free ports.
+        environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        environment["DOTNET_ENVIRONMENT"] = "Development";
+        environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        environment["ASPNETCORE_URLS"] = $"http://localhost:{ports["dashboard"]}";
+        environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{ports["otlp"]}";
+        environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{ports["resource-service"]}";
+        return new AppHostProcess(command, output, ports, stateDirectory, environment);
     }
 
     /// <summary>Waits until the gateway and the streaming service answer /health on their ports.</summary>
@@ -132,87 +95,25 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         {
             var health = new Uri($"http://127.0.0.1:{Ports[service]}/health");
             await Eventually.UntilAsync(
-                async () => !_process.HasExited && await AnswersAsync(http, health)
-                    || (_process.HasExited ? throw new InvalidOperationException($"The AppHost exited with code {_process.ExitCode}") : false),
+                async () => !HasExited && await AnswersAsync(http, health)
+                    || (HasExited ? throw new InvalidOperationException($"The AppHost exited with code {ExitCode}") : false),
                 timeout, $"{service} answering {health}");
         }
     }
 
-    /// <summary>
-    /// Every process of the app right now: the AppHost's children, and DCP's API server (which leaves the
-    /// AppHost's session and watches it with <c>--monitor PID</c>) with everything below it (DCP's
-    /// controllers, the <c>dotnet run</c> wrappers and the services).
-    /// </summary>
-    public IReadOnlyList<int> Descendants()
-    {
-        // Once the AppHost has exited its pid may be reused (pid_max is 32,768 here): the last tree
-        // seen while it ran is all that can still be ours.
-        if (_process.HasExited)
-        {
-            return [.. _lastSeenDescendants.Keys];
-        }
-
-        var parents = new Dictionary<int, int>();
-        var apiServers = new Dictionary<int, int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid) && ParentOf(pid) is int parent)
-            {
-                parents[pid] = parent;
-                if (DcpMonitoredProcess().Match(CommandLineOf(pid)) is { Success: true } monitor)
-                {
-                    apiServers[pid] = int.Parse(monitor.Groups[1].Value, CultureInfo.InvariantCulture);
-                }
-            }
-        }
-
-        var found = TreeBelow(ProcessId, parents);
-        foreach (var (apiServer, monitored) in apiServers)
-        {
-            if (monitored == ProcessId || found.Contains(monitored))
-            {
-                found.Add(apiServer);
-                found.AddRange(TreeBelow(apiServer, parents));
-            }
-        }
-
-        _lastSeenDescendants = found.ToDictionary(pid => pid, StartTimeOf);
-        return found;
-    }
-
-    private static List<int> TreeBelow(int root, Dictionary<int, int> parents)
-    {
-        var found = new List<int>();
-        var frontier = new Queue<int>([root]);
-        while (frontier.TryDequeue(out var parent))
-        {
-            foreach (var child in parents.Where(p => p.Value == parent).Select(p => p.Key))
-            {
-                found.Add(child);
-                frontier.Enqueue(child);
-            }
-        }
-
-        return found;
-    }
-
-    /// <summary>DCP's API server names the AppHost it serves: <c>dcp start-apiserver --monitor PID</c>.</summary>
-    [GeneratedRegex(@"/dcp start-apiserver --monitor (\d+) ")]
-    private static partial Regex DcpMonitoredProcess();
-
     /// <summary>The process ids of the services themselves (not their <c>dotnet run</c> wrappers), by name.</summary>
     public IReadOnlyDictionary<string, int> ServiceProcesses() => Descendants()
-        .Select(pid => (Pid: pid, Service: ServiceProjects.FirstOrDefault(project => IsServiceProgram(CommandLineOf(pid), project))))
+        .Select(pid => (Pid: pid, Service: ServiceProjects.FirstOrDefault(project => IsServiceProgram(ProcessTable.CommandLineOf(pid), project))))
         .Where(p => p.Service is not null)
         .ToDictionary(p => p.Service!, p => p.Pid);
 
     /// <summary>The process ids of every copy of one service (its replicas), e.g. <c>RandomDemo.Streaming</c>.</summary>
     public IReadOnlyList<int> ReplicaProcesses(string project) =>
-        [.. Descendants().Where(pid => IsServiceProgram(CommandLineOf(pid), project))];
+        [.. Descendants().Where(pid => IsServiceProgram(ProcessTable.CommandLineOf(pid), project))];
 
     /// <summary>The process ids of the app's processes running <paramref name="program"/> (a resource that is not a project, e.g. <c>redis-server</c>).</summary>
     public IReadOnlyList<int> ProgramProcesses(string program) =>
-        [.. Descendants().Where(pid => CommandLineOf(pid).Split(' ')[0] == program)];
+        [.. Descendants().Where(pid => ProcessTable.CommandLineOf(pid).Split(' ')[0] == program)];
 
     /// <summary>The port a service process was told to listen on (<c>ASPNETCORE_URLS</c> in its environment, as DCP set it).</summary>
     public static int ListeningPortOf(int pid)
@@ -230,43 +131,29 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         || commandLine.Contains($"/{project}.dll", StringComparison.Ordinal);
 
     /// <summary>Ctrl+C in a terminal: SIGINT to the whole process group.</summary>
-    public void PressCtrlC() => ProcessSignals.Send(-ProcessId, UnixSignal.SIGINT);
+    public void PressCtrlC() => SignalGroup(UnixSignal.SIGINT);
 
-    public void KillAbruptly() => ProcessSignals.Send(ProcessId, UnixSignal.SIGKILL);
+    public void KillAbruptly() => Signal(UnixSignal.SIGKILL);
 
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    public override async ValueTask DisposeAsync()
     {
-        using var cancel = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cancel.Token);
-        return _process.ExitCode;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        // Only processes seen as the app's while it ran, and still the same processes (same start time):
-        // a pid found later, or reused since, may belong to someone else.
-        var leftOver = Descendants();
-        if (!_process.HasExited)
-        {
-            ProcessSignals.Send(-ProcessId, UnixSignal.SIGKILL);
-        }
-
-        foreach (var pid in leftOver.Where(pid => ProcessSignals.IsAlive(pid) && StartTimeOf(pid) == _lastSeenDescendants.GetValueOrDefault(pid)))
-        {
-            try
-            {
-                ProcessSignals.Send(pid, UnixSignal.SIGKILL);
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                // Gone in between.
-            }
-        }
-
-        await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(ExitTimeout);
-        _process.Dispose();
+        await base.DisposeAsync();
         Directory.Delete(StateDirectory, recursive: true);
     }
+
+    /// <summary>
+    /// DCP's API server, which leaves the AppHost's session and watches it with <c>--monitor PID</c>:
+    /// it and everything below it (DCP's controllers, the <c>dotnet run</c> wrappers and the services)
+    /// are the app's processes too.
+    /// </summary>
+    protected override IEnumerable<int> JoinedFromOutside(IEnumerable<int> running, IReadOnlyCollection<int> tree) =>
+        running.Where(pid => DcpMonitoredProcess().Match(ProcessTable.CommandLineOf(pid)) is { Success: true } monitor
+            && int.Parse(monitor.Groups[1].Value, CultureInfo.InvariantCulture) is var monitored
+            && (monitored == ProcessId || tree.Contains(monitored)));
+
+    /// <summary>DCP's API server names the AppHost it serves: <c>dcp start-apiserver --monitor PID</c>.</summary>
+    [GeneratedRegex(@"/dcp start-apiserver --monitor (\d+) ")]
+    private static partial Regex DcpMonitoredProcess();
 
     private static async Task<bool> AnswersAsync(HttpClient http, Uri uri)
     {
@@ -277,63 +164,6 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             return false;
-        }
-    }
-
-    private static int? ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>When the process started (clock ticks after boot, /proc/PID/stat field 22): with the pid, its identity.</summary>
-    private static long? StartTimeOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    private static string CommandLineOf(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _lines.Enqueue(line);
-        try
-        {
-            _output.WriteLine($"[apphost] {line}");
-        }
-        catch (InvalidOperationException)
-        {
-            // The test has finished; its output takes no more lines.
         }
     }
 }

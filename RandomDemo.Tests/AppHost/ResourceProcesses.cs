@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using RandomDemo.Tests.Infrastructure;
 
 namespace RandomDemo.Tests.AppHost;
 
@@ -27,14 +27,9 @@ public static class ResourceProcesses
     public static int ServiceProcessId(DistributedApplication app, string resourceName)
     {
         var wrapper = WrapperProcessId(app, resourceName);
-        var children = File.ReadAllText($"/proc/{wrapper}/task/{wrapper}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return children.Length == 1 ? int.Parse(children[0], CultureInfo.InvariantCulture) : wrapper;
+        return ProcessTable.ChildrenOf(wrapper) is [var service] ? service : wrapper;
     }
 
     /// <summary>SIGKILL, as in a crash.</summary>
-    public static void Kill(int processId)
-    {
-        using var process = Process.GetProcessById(processId);
-        process.Kill();
-    }
+    public static void Kill(int processId) => ProcessSignals.Send(processId, UnixSignal.SIGKILL);
 }

@@ -78,7 +78,7 @@ public sealed partial class GeneratorRobustnessTests : IAsyncLifetime
             Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         }
 
-        ProcessSignals.Send(_generator.Process.ProcessId, UnixSignal.SIGTERM);
+        _generator.Process.Signal(UnixSignal.SIGTERM);
 
         using var readTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         foreach (var call in calls)

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
@@ -9,38 +7,23 @@ namespace RandomDemo.Tests.Infrastructure;
 
 /// <summary>
 /// One RandomDemo service running as a real process from its build output, listening on a
-/// loopback port chosen at run time. Output goes to the test's output; disposal kills it.
+/// loopback port chosen at run time.
 /// </summary>
-public sealed class ServiceProcess : IAsyncDisposable
+public sealed class ServiceProcess : StartedProcess
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
-    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ITestOutputHelper? _output;
-
-    private ServiceProcess(string name, int port, Process process, ITestOutputHelper? output)
+    private ServiceProcess(string project, int port, ITestOutputHelper? output, IReadOnlyDictionary<string, string?>? environment, string? workingDirectory)
+        : base(project, ["dotnet", BuildOutput(project)], output, Environment(port, environment), workingDirectory ?? Path.GetDirectoryName(BuildOutput(project)))
     {
-        Name = name;
         Port = port;
-        _process = process;
-        _output = output;
     }
-
-    public string Name { get; }
 
     public int Port { get; }
 
-    public int ProcessId => _process.Id;
-
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
-    public bool HasExited => _process.HasExited;
-
-    /// <summary>Everything the process has written so far, stdout and stderr.</summary>
-    public IReadOnlyCollection<string> Output => _lines;
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>
     /// Starts <paramref name="project"/> (e.g. "RandomDemo.Generator") on <paramref name="port"/>
@@ -52,50 +35,12 @@ public sealed class ServiceProcess : IAsyncDisposable
         ITestOutputHelper? output = null,
         IReadOnlyDictionary<string, string?>? environment = null,
         int? port = null,
-        string? workingDirectory = null,
-        CancellationToken cancellationToken = default)
+        string? workingDirectory = null)
     {
-        var dll = BuildOutput(project);
-        var chosenPort = port ?? FreePort();
-        var startInfo = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        startInfo.ArgumentList.Add(dll);
-        startInfo.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{chosenPort}";
-        startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        startInfo.Environment["Logging__Console__FormatterName"] = "simple";
-        startInfo.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
-        startInfo.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
-        {
-            startInfo.Environment[key] = value;
-        }
-
-        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
-        var service = new ServiceProcess(project, chosenPort, process, output);
-        process.OutputDataReceived += (_, e) => service.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => service.OnLine(e.Data);
-        process.Exited += (_, _) => service._listening.TrySetException(
-            new InvalidOperationException($"{project} exited with code {process.ExitCode} before listening:\n{string.Join('\n', service._lines)}"));
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
+        var service = new ServiceProcess(project, port ?? FreePort(), output, environment, workingDirectory);
         try
         {
-            await service._listening.Task.WaitAsync(StartTimeout, cancellationToken);
-        }
-        catch (InvalidOperationException) when (process.HasExited)
-        {
-            // The exit is often seen before the last lines of output are read, and those say why.
-            await Task.WhenAny(process.WaitForExitAsync(CancellationToken.None), Task.Delay(StopTimeout, CancellationToken.None));
-            var exitCode = process.ExitCode;
-            await service.DisposeAsync();
-            throw new InvalidOperationException($"{project} exited with code {exitCode} before listening:\n{string.Join('\n', service._lines)}");
+            await service.WaitForLinesAsync(line => line.Contains("Now listening on:", StringComparison.Ordinal), 1, "listening", StartTimeout);
         }
         catch
         {
@@ -114,7 +59,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Path of a service's built assembly, in the same configuration as these tests.</summary>
+    /// <summary>Path of a project's built assembly, in the same configuration as these tests.</summary>
     public static string BuildOutput(string project)
     {
         var configuration = typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
@@ -122,79 +67,23 @@ public sealed class ServiceProcess : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"{project} is not built (looked for {dll})", dll);
     }
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
-
-    /// <summary>Waits until at least <paramref name="count"/> lines of output satisfy <paramref name="match"/>.</summary>
-    public Task WaitForLinesAsync(Func<string, bool> match, int count, string what, TimeSpan timeout) =>
-        Eventually.UntilAsync(() => _lines.Count(match), seen => seen >= count, timeout, $"{count} lines of {Name} output: {what}");
-
-    /// <summary>SIGTERM, then waits for a graceful exit (killed if it takes longer than <see cref="StopTimeout"/>).</summary>
-    public async Task StopAsync()
+    /// <summary>The service on <paramref name="port"/>, in Development, one console line per log entry, exporting no telemetry; then <paramref name="overrides"/>.</summary>
+    private static Dictionary<string, string?> Environment(int port, IReadOnlyDictionary<string, string?>? overrides)
     {
-        if (_process.HasExited)
+        var environment = new Dictionary<string, string?>
         {
-            return;
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Logging__Console__FormatterName"] = "simple",
+            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            environment[key] = value;
         }
 
-        try
-        {
-            ProcessSignals.Send(_process.Id, UnixSignal.SIGTERM);
-        }
-        catch (System.ComponentModel.Win32Exception) when (_process.HasExited)
-        {
-            // It ended between the check and the signal.
-            return;
-        }
-
-        using var timeout = new CancellationTokenSource(StopTimeout);
-        try
-        {
-            await _process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            Kill();
-        }
-    }
-
-    /// <summary>SIGKILL: the process ends at once, as in a crash.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(StopTimeout);
-        }
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        Kill();
-        _process.Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _lines.Enqueue(line);
-        if (line.Contains("Now listening on:", StringComparison.Ordinal))
-        {
-            _listening.TrySetResult();
-        }
-
-        try
-        {
-            _output?.WriteLine($"[{Name}] {line}");
-        }
-        catch (InvalidOperationException)
-        {
-            // The test has finished; its output no longer takes lines.
-        }
+        return environment;
     }
 
     private static string FindRepositoryRoot()

@@ -96,7 +96,7 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
         {
             // The generator is frozen until the page is back, so the restarted service cannot have
             // published as far as the page's last id by then, however slowly the page reconnects.
-            using (ProcessSignals.Freeze(stack.Generator.ProcessId))
+            using (stack.Generator.Freeze())
             {
                 await stack.Streaming.StopAsync();
                 await page.WaitForStateAsync("reconnecting");

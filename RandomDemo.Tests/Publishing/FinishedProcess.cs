@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RandomDemo.Tests.Infrastructure;
 
 namespace RandomDemo.Tests.Publishing;
@@ -21,37 +20,18 @@ public sealed record FinishedProcess(int ExitCode, string Output)
     /// <summary>Runs <paramref name="command"/> with <paramref name="environment"/> added; a <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
     public static async Task<FinishedProcess> RunAsync(IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] command)
     {
-        var startInfo = new ProcessStartInfo(command[0])
-        {
-            WorkingDirectory = ServiceProcess.RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in command[1..])
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            startInfo.Environment[name] = value;
-        }
-
-        using var process = Process.Start(startInfo)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(timeout);
+        await using var process = StartedProcess.Start(command[0], command,
+            environment: environment.ToDictionary(variable => variable.Key, variable => (string?)variable.Value),
+            workingDirectory: ServiceProcess.RepositoryRoot);
         try
         {
-            await process.WaitForExitAsync(deadline.Token);
+            var exitCode = await process.WaitForExitAsync(timeout);
+            return new FinishedProcess(exitCode, string.Join('\n', process.Output));
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException)
         {
-            process.Kill(entireProcessTree: true);
+            // Disposal kills it and whatever it started.
             throw new TimeoutException($"{string.Join(' ', command)} did not finish within {timeout}");
         }
-
-        return new FinishedProcess(process.ExitCode, await output + await error);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RandomDemo.Tests.Infrastructure;
 using RandomDemo.Tests.ScaleOut;
 using RandomDemo.Tests.Streaming;
@@ -21,7 +20,7 @@ public sealed class PublishedProxyRunTests(ScaledOutPublishedOutput published, I
     private readonly string _nginxDirectory = Directory.CreateTempSubdirectory("randomdemo-nginx-run-").FullName;
     private readonly int _proxyPort = ServiceProcess.FreePort();
     private ReplicaSet? _set;
-    private Process? _nginx;
+    private StartedProcess? _nginx;
 
     public async Task InitializeAsync()
     {
@@ -47,13 +46,11 @@ public sealed class PublishedProxyRunTests(ScaledOutPublishedOutput published, I
 
     public async Task DisposeAsync()
     {
-        if (_nginx is { HasExited: false })
+        if (_nginx is not null)
         {
-            _nginx.Kill(entireProcessTree: true);
-            await _nginx.WaitForExitAsync().WaitAsync(ServiceProcess.StopTimeout);
+            await _nginx.DisposeAsync();
         }
 
-        _nginx?.Dispose();
         if (_set is not null)
         {
             await _set.DisposeAsync();
@@ -97,31 +94,6 @@ public sealed class PublishedProxyRunTests(ScaledOutPublishedOutput published, I
     private void StartNginx(IEnumerable<ServiceProcess> replicas)
     {
         var config = published.WriteNginxConfig(_nginxDirectory, replicas.Select(replica => $"127.0.0.1:{replica.Port}"), $"127.0.0.1:{_proxyPort}");
-        var startInfo = new ProcessStartInfo(ScaledOutPublishedOutput.Nginx, ["-p", _nginxDirectory, "-c", config])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        _nginx = Process.Start(startInfo) ?? throw new InvalidOperationException("nginx did not start");
-        _nginx.OutputDataReceived += (_, e) => Log(e.Data);
-        _nginx.ErrorDataReceived += (_, e) => Log(e.Data);
-        _nginx.BeginOutputReadLine();
-        _nginx.BeginErrorReadLine();
-    }
-
-    private void Log(string? line)
-    {
-        try
-        {
-            if (line is not null)
-            {
-                output.WriteLine($"[nginx] {line}");
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // The test has finished.
-        }
+        _nginx = StartedProcess.Start("nginx", [ScaledOutPublishedOutput.Nginx, "-p", _nginxDirectory, "-c", config], output);
     }
 }

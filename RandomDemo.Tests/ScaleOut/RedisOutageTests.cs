@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using RandomDemo.Tests.Infrastructure;
 using RandomDemo.Tests.Streaming;
 using Xunit.Abstractions;
 
@@ -80,7 +79,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
 
         // The follower is frozen while the producer appends, then Redis loses everything it held.
         var frozenAt = client.LastId;
-        using (ProcessSignals.Freeze(follower.ProcessId))
+        using (follower.Freeze())
         {
             await set.WaitForMetricsAsync(producer, m => m.Long("last_event_id") >= frozenAt + 10, $"10 events appended after id {frozenAt}");
             set.Redis.Kill();

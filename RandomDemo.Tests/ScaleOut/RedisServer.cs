@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Globalization;
 using RandomDemo.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -10,7 +10,7 @@ namespace RandomDemo.Tests.ScaleOut;
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
-    private Process? _process;
+    private StartedProcess? _process;
 
     public int Port { get; } = ServiceProcess.FreePort();
 
@@ -18,41 +18,28 @@ public sealed class RedisServer : IAsyncLifetime
 
     public Task InitializeAsync() => StartAsync();
 
+    /// <summary>Starts redis-server (again, after <see cref="Kill"/>) and waits until it answers.</summary>
     public async Task StartAsync()
     {
-        var startInfo = new ProcessStartInfo("redis-server", ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        if (_process is not null)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        _process = Process.Start(startInfo) ?? throw new InvalidOperationException("redis-server did not start (scripts/install-prerequisites.sh installs it)");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+            await _process.DisposeAsync();
+        }
+
+        _process = StartedProcess.Start("redis-server", ["redis-server", "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
         await Eventually.UntilAsync(IsAnsweringAsync, answering => answering, TimeSpan.FromSeconds(15), $"redis-server on port {Port}");
     }
 
     /// <summary>SIGKILL: Redis and everything it held are gone.</summary>
-    public void Kill()
+    public void Kill() => _process?.Kill();
+
+    public async Task DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        if (_process is not null)
         {
-            _process.Kill();
-            _process.WaitForExit(TimeSpan.FromSeconds(10));
+            await _process.DisposeAsync();
         }
-
-        _process?.Dispose();
-        _process = null;
     }
-
-    public Task DisposeAsync()
-    {
-        Kill();
-        return Task.CompletedTask;
-    }
-
     private async Task<bool> IsAnsweringAsync()
     {
         try

@@ -96,7 +96,7 @@ public sealed class ClientQueueTests(ITestOutputHelper output)
             }
 
             var pausedAfter = (await stack.GetMetricsAsync()).Long("last_event_id");
-            using (ProcessSignals.Freeze(stack.Streaming.ProcessId))
+            using (stack.Streaming.Freeze())
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(500));
             }

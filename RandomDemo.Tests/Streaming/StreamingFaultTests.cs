@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.Streaming;
@@ -48,7 +47,7 @@ public sealed partial class StreamingFaultTests(ITestOutputHelper output)
         // The generator is frozen until the client is back, so the restarted service cannot have
         // published as far as lastSeen by then however slowly the client reconnects.
         SseConnection resumed;
-        using (ProcessSignals.Freeze(stack.Generator.ProcessId))
+        using (stack.Generator.Freeze())
         {
             var port = stack.Streaming.Port;
             stack.Streaming.Kill();

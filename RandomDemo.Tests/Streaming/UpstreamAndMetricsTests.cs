@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.Streaming;
@@ -38,7 +37,7 @@ public sealed class UpstreamAndMetricsTests(ITestOutputHelper output)
         await using var stream = await stack.ConnectAsync();
         var before = await stream.ReadDataEventsAsync(5);
 
-        using (ProcessSignals.Freeze(stack.Generator.ProcessId))
+        using (stack.Generator.Freeze())
         {
             await stack.WaitForJsonAsync("/health", h => h.String("upstream") == "reconnecting", "upstream reconnecting");
         }

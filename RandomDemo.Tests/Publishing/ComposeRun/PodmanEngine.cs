@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RandomDemo.Tests.Infrastructure;
 
 namespace RandomDemo.Tests.Publishing.ComposeRun;
@@ -20,11 +19,11 @@ public sealed class PodmanEngine : IAsyncDisposable
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan HealthcheckInterval = TimeSpan.FromSeconds(2);
 
-    private readonly Process _service;
+    private readonly StartedProcess _service;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _healthchecks;
 
-    private PodmanEngine(string directory, Dictionary<string, string> environment, Process service)
+    private PodmanEngine(string directory, Dictionary<string, string> environment, StartedProcess service)
     {
         Directory = directory;
         Environment = environment;
@@ -71,23 +70,8 @@ public sealed class PodmanEngine : IAsyncDisposable
             ["DOCKER_HOST"] = $"unix://{socket}",
         };
 
-        var startInfo = new ProcessStartInfo("podman", ["system", "service", "--time=0", $"unix://{socket}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-
-        foreach (var (name, value) in environment)
-        {
-            startInfo.Environment[name] = value;
-        }
-
-        var service = Process.Start(startInfo)!;
-        service.OutputDataReceived += (_, _) => { };
-        service.ErrorDataReceived += (_, _) => { };
-        service.BeginOutputReadLine();
-        service.BeginErrorReadLine();
+        var service = StartedProcess.Start("podman", ["podman", "system", "service", "--time=0", $"unix://{socket}"],
+            environment: environment.ToDictionary(variable => variable.Key, variable => (string?)variable.Value));
         var engine = new PodmanEngine(directory, environment, service);
         try
         {
@@ -148,16 +132,8 @@ public sealed class PodmanEngine : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         await _healthchecks;
-        if (!_service.HasExited)
-        {
-            ProcessSignals.Send(_service.Id, UnixSignal.SIGTERM);
-            if (!_service.WaitForExit(TimeSpan.FromSeconds(10)))
-            {
-                _service.Kill(entireProcessTree: true);
-            }
-        }
-
-        _service.Dispose();
+        await _service.StopAsync();
+        await _service.DisposeAsync();
         _stopping.Dispose();
         // Containers a failed test left, their mounts, images and networks: all of them this engine's own.
         var reset = await FinishedProcess.RunAsync(Environment, CommandTimeout, "podman", "system", "reset", "--force");
