@@ -1,9 +1,9 @@
 using Aspire.Hosting.Testing;
 using RandomDemo.Contracts;
-using RandomDemo.Tests.Page;
-using Xunit.Abstractions;
-
 using RandomDemo.Tests.AppHost;
+using RandomDemo.Tests.Page;
+using RandomDemo.Tests.Streaming;
+using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.Dashboard;
 
@@ -29,14 +29,8 @@ public sealed class DashboardMetricsTests(AppHostFixture app, ChromiumFixture ch
     public async Task Metrics_page_lists_the_streaming_services_own_instruments()
     {
         // One SSE client that has received an event, so that the client and fan-out instruments have moved.
-        using var streaming = new HttpClient { BaseAddress = Fixture.App.GetEndpoint(ServiceNames.Streaming, "http"), Timeout = Timeout.InfiniteTimeSpan };
-        using var clientTimeout = new CancellationTokenSource(DashboardPage.DefaultWait);
-        using var stream = await streaming.GetAsync("/stream", HttpCompletionOption.ResponseHeadersRead, clientTimeout.Token);
-        stream.EnsureSuccessStatusCode();
-        using var events = new StreamReader(await stream.Content.ReadAsStreamAsync(clientTimeout.Token));
-        while (await events.ReadLineAsync(clientTimeout.Token) is { } line && !line.StartsWith("data:", StringComparison.Ordinal))
-        {
-        }
+        await using var stream = await SseConnection.OpenAsync(new Uri(Fixture.App.GetEndpoint(ServiceNames.Streaming, "http"), "/stream"));
+        await stream.ReadDataEventAsync(DashboardPage.DefaultWait);
 
         await using var page = await DashboardPage.LogInAsync(Chromium.Browser, Fixture.LoginUrl, Output);
         await page.GotoAsync($"/metrics/resource/{ServiceNames.Streaming}");

@@ -1,8 +1,7 @@
 using System.Net;
+using RandomDemo.Tests.AppHost;
 using RandomDemo.Tests.Page;
 using Xunit.Abstractions;
-
-using RandomDemo.Tests.AppHost;
 
 namespace RandomDemo.Tests.Dashboard;
 

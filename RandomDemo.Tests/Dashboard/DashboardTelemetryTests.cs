@@ -1,9 +1,8 @@
 using Microsoft.Playwright;
 using RandomDemo.Contracts;
+using RandomDemo.Tests.AppHost;
 using RandomDemo.Tests.Page;
 using Xunit.Abstractions;
-
-using RandomDemo.Tests.AppHost;
 
 namespace RandomDemo.Tests.Dashboard;
 

@@ -68,7 +68,7 @@ public sealed class PublishedProxyRunTests(ScaledOutPublishedOutput published, I
         long lastId;
         await using (var stream = await RecordingSseClient.OpenAsync(new Uri(ProxyAddress, "/stream")))
         {
-            await stream.WaitForBlocksAsync(block => block.IsDataEvent, 2, DateTimeOffset.MinValue, WaitTimeout, "two data events");
+            await stream.WaitForEventsAsync(received => received.IsData, 2, DateTimeOffset.MinValue, WaitTimeout, "two data events");
             var events = stream.DataEvents;
             Assert.Equal(events[0].EventId + 1, events[1].EventId);
 

@@ -9,38 +9,38 @@ namespace RandomDemo.Tests.ScaleOut;
 /// </summary>
 public static class EventSequence
 {
-    /// <summary>What is wrong with <paramref name="blocks"/>, one line each; empty when nothing is.</summary>
-    public static IReadOnlyList<string> Violations(IEnumerable<SseBlock> blocks, bool gapsAllowed)
+    /// <summary>What is wrong with <paramref name="events"/>, one line each; empty when nothing is.</summary>
+    public static IReadOnlyList<string> Violations(IEnumerable<SseEvent> events, bool gapsAllowed)
     {
         var violations = new List<string>();
         long? previous = null;
         (long From, long To)? gap = null;
-        foreach (var block in blocks.Where(block => !block.IsComment && !block.IsRetryHint))
+        foreach (var next in events)
         {
-            switch (block.Event)
+            switch (next.Type)
             {
                 case "gap":
                     if (!gapsAllowed)
                     {
-                        violations.Add($"a gap event where none may be: [{block}]");
+                        violations.Add($"a gap event where none may be: [{next}]");
                     }
 
-                    var json = block.Json;
+                    var json = next.Json;
                     gap = (json.GetProperty("from").GetInt64(), json.GetProperty("to").GetInt64());
-                    if (block.Id is not null || json.GetProperty("missed").GetInt64() != gap.Value.To - gap.Value.From + 1)
+                    if (next.Id is not null || json.GetProperty("missed").GetInt64() != gap.Value.To - gap.Value.From + 1)
                     {
-                        violations.Add($"a malformed gap event: [{block}]");
+                        violations.Add($"a malformed gap event: [{next}]");
                     }
 
                     continue;
                 case "data":
                     break;
                 default:
-                    violations.Add($"an unexpected event: [{block}]");
+                    violations.Add($"an unexpected event: [{next}]");
                     continue;
             }
 
-            var id = block.EventId;
+            var id = next.EventId;
             if (previous is { } last && id <= last)
             {
                 violations.Add($"id {id} after {last}: a repeated or backward id");
@@ -69,7 +69,7 @@ public static class EventSequence
     /// <summary>Fails with the client's recent stream when its stream breaks the rules.</summary>
     public static void AssertWellFormed(RecordingSseClient client, bool gapsAllowed)
     {
-        var violations = Violations(client.Blocks.Select(received => received.Block), gapsAllowed);
+        var violations = Violations(client.Events, gapsAllowed);
         Assert.True(violations.Count == 0, $"{string.Join("\n", violations)}\n{client.Describe()}");
     }
 }

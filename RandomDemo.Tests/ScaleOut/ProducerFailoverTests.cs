@@ -45,7 +45,7 @@ public sealed class ProducerFailoverTests(ITestOutputHelper output)
 
         foreach (var client in clients)
         {
-            await client.WaitForBlocksAsync(block => block.IsDataEvent, 3, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "data events");
+            await client.WaitForEventsAsync(received => received.IsData, 3, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "data events");
         }
 
         var lastBeforeKill = clients.Max(client => client.LastId);
@@ -71,7 +71,7 @@ public sealed class ProducerFailoverTests(ITestOutputHelper output)
         var producer = await set.WaitForOneProducerAsync(StreamingStack.WaitTimeout);
         var survivor = set.Running.Single(replica => replica != producer);
         await using var client = await RecordingSseClient.OpenAsync(ReplicaSet.StreamUri(survivor));
-        await client.WaitForBlocksAsync(block => block.IsDataEvent, 3, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "data events");
+        await client.WaitForEventsAsync(received => received.IsData, 3, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "data events");
 
         var lastBeforeStop = client.LastId;
         var stoppedAt = DateTimeOffset.UtcNow;
@@ -99,12 +99,12 @@ internal static class AfterTakeover
     public static async Task AssertNewEventsReachEveryClientAsync(IReadOnlyList<RecordingSseClient> clients, DateTimeOffset changedAt, long lastBefore, ITestOutputHelper output)
     {
         var changedAtMs = changedAt.ToUnixTimeMilliseconds();
-        bool MadeAfter(SseBlock block) => block.IsDataEvent && block.Json.GetProperty("timestamp").GetInt64() > changedAtMs;
+        bool MadeAfter(SseEvent received) => received.IsData && received.Json.GetProperty("timestamp").GetInt64() > changedAtMs;
         foreach (var client in clients)
         {
-            await client.WaitForBlocksAsync(MadeAfter, NewEvents, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "events the generator made after the producer went");
-            var first = client.Blocks.First(received => MadeAfter(received.Block));
-            output.WriteLine($"measured: {client.Name}: first event made after the producer went (id {first.Block.EventId}) arrived {(first.At - changedAt).TotalMilliseconds:F0} ms after it");
+            await client.WaitForEventsAsync(MadeAfter, NewEvents, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "events the generator made after the producer went");
+            var first = client.Events.First(MadeAfter);
+            output.WriteLine($"measured: {client.Name}: first event made after the producer went (id {first.EventId}) arrived {(first.ReceivedAt - changedAt).TotalMilliseconds:F0} ms after it");
             EventSequence.AssertWellFormed(client, gapsAllowed: false);
             Assert.True(client.LastId >= lastBefore + NewEvents, $"ids did not go on from {lastBefore}: {client.Describe()}");
         }

@@ -5,20 +5,17 @@ using RandomDemo.Tests.Streaming;
 
 namespace RandomDemo.Tests.ScaleOut;
 
-/// <summary>An SSE block and the wall-clock time it arrived.</summary>
-public sealed record ReceivedBlock(SseBlock Block, DateTimeOffset At);
-
 /// <summary>
 /// A /stream client that reads in the background for as long as it is open and records every
-/// block (events, gap and reset notices, keep-alive comments) with its arrival time, so that a test
-/// can fault replicas or Redis meanwhile and look at the whole stream afterwards.
+/// event (data, gap and reset notices) with its arrival time, and the wire with its keep-alive
+/// comments, so that a test can fault replicas or Redis meanwhile and look at the whole stream afterwards.
 /// </summary>
 public sealed class RecordingSseClient : IAsyncDisposable
 {
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromMinutes(5);
 
     private readonly SseConnection _connection;
-    private readonly List<ReceivedBlock> _blocks = [];
+    private readonly List<SseEvent> _events = [];
     private readonly Task _reading;
     private volatile Exception? _ended;
     private volatile bool _disposing;
@@ -38,19 +35,19 @@ public sealed class RecordingSseClient : IAsyncDisposable
     public static async Task<RecordingSseClient> OpenAsync(Uri stream, string? lastEventId = null) =>
         new(await SseConnection.OpenAsync(stream, lastEventId), $"client of {stream.Authority}");
 
-    /// <summary>Everything received so far, in order.</summary>
-    public IReadOnlyList<ReceivedBlock> Blocks
+    /// <summary>Every event received so far, in order.</summary>
+    public IReadOnlyList<SseEvent> Events
     {
         get
         {
-            lock (_blocks)
+            lock (_events)
             {
-                return [.. _blocks];
+                return [.. _events];
             }
         }
     }
 
-    public IReadOnlyList<SseBlock> DataEvents => [.. Blocks.Select(received => received.Block).Where(block => block.IsDataEvent)];
+    public IReadOnlyList<SseEvent> DataEvents => [.. Events.Where(received => received.IsData)];
 
     /// <summary>The newest data event id received, 0 before the first.</summary>
     public long LastId => DataEvents.LastOrDefault()?.EventId ?? 0;
@@ -59,9 +56,17 @@ public sealed class RecordingSseClient : IAsyncDisposable
     public Task WaitForIdAsync(long id, TimeSpan timeout) =>
         Eventually.UntilAsync(() => OpenOrThrow(LastId), last => last >= id, timeout, $"{Name} receiving event id {id}");
 
-    /// <summary>Waits until <paramref name="count"/> blocks matching <paramref name="match"/> arrived after <paramref name="since"/>.</summary>
-    public Task WaitForBlocksAsync(Func<SseBlock, bool> match, int count, DateTimeOffset since, TimeSpan timeout, string what) =>
-        Eventually.UntilAsync(() => OpenOrThrow(Blocks.Count(b => b.At > since && match(b.Block))), seen => seen >= count, timeout, $"{Name} receiving {count} {what}");
+    /// <summary>Waits until <paramref name="count"/> events matching <paramref name="match"/> arrived after <paramref name="since"/>.</summary>
+    public Task WaitForEventsAsync(Func<SseEvent, bool> match, int count, DateTimeOffset since, TimeSpan timeout, string what) =>
+        Eventually.UntilAsync(() => OpenOrThrow(Events.Count(e => e.ReceivedAt > since && match(e))), seen => seen >= count, timeout, $"{Name} receiving {count} {what}");
+
+    /// <summary>Waits until <paramref name="count"/> comment lines (keep-alives: no events, so counted on the wire) arrived after <paramref name="since"/>.</summary>
+    public Task WaitForCommentsAsync(int count, DateTimeOffset since, TimeSpan timeout, string what) =>
+        Eventually.UntilAsync(
+            () => OpenOrThrow(_connection.Wire.Text(since).Split('\n').Count(line => line.StartsWith(':'))),
+            seen => seen >= count,
+            timeout,
+            $"{Name} receiving {count} {what}");
 
     public async ValueTask DisposeAsync()
     {
@@ -70,14 +75,14 @@ public sealed class RecordingSseClient : IAsyncDisposable
         await _reading.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
-    /// <summary>The stream as text, one block a line, for failure messages and test output.</summary>
+    /// <summary>The stream as text, one event a line, for failure messages and test output.</summary>
     public string Describe(int last = 40)
     {
-        var blocks = Blocks;
-        var text = new StringBuilder($"{Name}: {blocks.Count} blocks{(Ended is { } e ? $", ended: {e.GetType().Name}: {e.Message}" : ", open")}; last {Math.Min(last, blocks.Count)}:");
-        foreach (var received in blocks.TakeLast(last))
+        var events = Events;
+        var text = new StringBuilder($"{Name}: {events.Count} events{(Ended is { } e ? $", ended: {e.GetType().Name}: {e.Message}" : ", open")}; last {Math.Min(last, events.Count)}:");
+        foreach (var received in events.TakeLast(last))
         {
-            text.Append(CultureInfo.InvariantCulture, $"\n  {received.At:HH:mm:ss.fff} {received.Block}");
+            text.Append(CultureInfo.InvariantCulture, $"\n  {received.ReceivedAt:HH:mm:ss.fff} {received}");
         }
 
         return text.ToString();
@@ -92,10 +97,10 @@ public sealed class RecordingSseClient : IAsyncDisposable
         {
             while (true)
             {
-                var block = await _connection.ReadBlockAsync(ReadTimeout);
-                lock (_blocks)
+                var received = await _connection.ReadEventAsync(ReadTimeout);
+                lock (_events)
                 {
-                    _blocks.Add(new ReceivedBlock(block, DateTimeOffset.UtcNow));
+                    _events.Add(received);
                 }
             }
         }

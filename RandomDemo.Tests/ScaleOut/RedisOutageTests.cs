@@ -27,7 +27,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
 
         foreach (var client in clients)
         {
-            await client.WaitForBlocksAsync(block => block.IsDataEvent, 3, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "data events");
+            await client.WaitForEventsAsync(received => received.IsData, 3, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "data events");
         }
 
         set.Redis.Kill();
@@ -42,7 +42,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         var outage = DateTimeOffset.UtcNow;
         foreach (var client in clients)
         {
-            await client.WaitForBlocksAsync(block => block.IsComment, 3, outage, StreamingStack.WaitTimeout, "keep-alive comments while Redis is down");
+            await client.WaitForCommentsAsync(3, outage, StreamingStack.WaitTimeout, "keep-alive comments while Redis is down");
         }
 
         var lastBeforeRestart = clients.Select(client => client.LastId).ToList();
@@ -59,11 +59,11 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         for (var i = 0; i < clients.Count; i++)
         {
             var client = clients[i];
-            await client.WaitForBlocksAsync(block => block.IsDataEvent, 5, restarted, StreamingStack.WaitTimeout, "data events after Redis came back");
+            await client.WaitForEventsAsync(received => received.IsData, 5, restarted, StreamingStack.WaitTimeout, "data events after Redis came back");
             Assert.Null(client.Ended);
             EventSequence.AssertWellFormed(client, gapsAllowed: true);
             Assert.True(client.LastId > lastBeforeRestart[i], client.Describe());
-            var gaps = client.Blocks.Where(received => received.Block.Event == "gap").Select(received => received.Block.ToString()).ToList();
+            var gaps = client.Events.Where(received => received.Type == "gap").Select(received => received.ToString()).ToList();
             output.WriteLine($"{client.Name}: last id {lastBeforeRestart[i]} before the restart, now {client.LastId}; gap events: {(gaps.Count == 0 ? "none" : string.Join(" | ", gaps))}");
         }
     }
@@ -75,7 +75,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         var producer = await set.WaitForOneProducerAsync(StreamingStack.WaitTimeout);
         var follower = set.Running.Single(replica => replica != producer);
         await using var client = await RecordingSseClient.OpenAsync(ReplicaSet.StreamUri(follower));
-        await client.WaitForBlocksAsync(block => block.IsDataEvent, 3, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "data events");
+        await client.WaitForEventsAsync(received => received.IsData, 3, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "data events");
 
         // The follower is frozen while the producer appends, then Redis loses everything it held.
         var frozenAt = client.LastId;
@@ -88,16 +88,16 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
             await set.WaitForMetricsAsync(producer, m => m.Long("last_event_id") >= lostUpTo + 3, $"3 events appended after id {lostUpTo} to the empty log");
         }
 
-        await client.WaitForBlocksAsync(block => block.Event == "gap", 1, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "a gap event");
-        await client.WaitForBlocksAsync(block => block.IsDataEvent, 3, client.Blocks.Last(received => received.Block.Event == "gap").At, StreamingStack.WaitTimeout, "data events after the gap");
+        await client.WaitForEventsAsync(received => received.Type == "gap", 1, DateTimeOffset.MinValue, StreamingStack.WaitTimeout, "a gap event");
+        await client.WaitForEventsAsync(received => received.IsData, 3, client.Events.Last(received => received.Type == "gap").ReceivedAt, StreamingStack.WaitTimeout, "data events after the gap");
         EventSequence.AssertWellFormed(client, gapsAllowed: true);
-        var gaps = client.Blocks.Where(received => received.Block.Event == "gap").ToList();
+        var gaps = client.Events.Where(received => received.Type == "gap").ToList();
         Assert.True(gaps.Count == 1, client.Describe());
 
         // The gap covers at least the 10 events appended while the follower was frozen (and lost with Redis).
-        var gap = gaps[0].Block.Json;
+        var gap = gaps[0].Json;
         Assert.True(gap.GetProperty("from").GetInt64() > frozenAt && gap.GetProperty("to").GetInt64() >= frozenAt + 10, $"frozen at id {frozenAt}\n{client.Describe()}");
-        output.WriteLine($"{client.Name}: last id {frozenAt} when the follower was frozen; {gaps[0].Block}");
+        output.WriteLine($"{client.Name}: last id {frozenAt} when the follower was frozen; {gaps[0]}");
     }
 
     [Fact]

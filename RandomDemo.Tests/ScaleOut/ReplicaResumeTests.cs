@@ -23,7 +23,7 @@ public sealed class ReplicaResumeTests(ITestOutputHelper output)
         // Witnesses on both replicas record what each id carried there.
         await using var witnessA = await RecordingSseClient.OpenAsync(ReplicaSet.StreamUri(a));
         await using var witnessB = await RecordingSseClient.OpenAsync(ReplicaSet.StreamUri(b));
-        List<SseBlock> onA;
+        List<SseEvent> onA;
         await using (var client = await SseConnection.OpenAsync(ReplicaSet.StreamUri(a)))
         {
             onA = await client.ReadDataEventsAsync(5);
@@ -34,8 +34,8 @@ public sealed class ReplicaResumeTests(ITestOutputHelper output)
         // B's log has moved on, so the resume is a replay from the shared log and then live events.
         await set.WaitForMetricsAsync(b, m => m.Long("last_event_id") >= lastId + 5, $"5 events after id {lastId}");
         await using var onB = await SseConnection.OpenAsync(ReplicaSet.StreamUri(b), ReplicaSet.Id(lastId));
-        Assert.Equal(["retry: 3000"], (await onB.ReadBlockAsync()).Lines);
         var resumed = await onB.ReadDataEventsAsync(15);
+        Assert.Equal(SseConnection.ServiceRetry, resumed[0].Retry);
         Assert.Equal(Enumerable.Range(1, 15).Select(i => lastId + i), resumed.Select(e => e.EventId));
         Assert.All(resumed, e => Assert.Equal(e.EventId, e.Json.GetProperty("sequence").GetInt64()));
 

@@ -30,25 +30,25 @@ public sealed class SharedLogGapTests(ITestOutputHelper output)
 
         // The live client: consecutive ids up to the skip, one gap event naming the skipped ids, then the entry after it.
         var previous = before.EventId;
-        SseBlock? gap = null;
+        SseEvent? gap = null;
         while (previous < jumpedTo)
         {
-            var block = await live.ReadBlockAsync();
-            if (block.Event == "gap")
+            var next = await live.ReadEventAsync();
+            if (next.Type == "gap")
             {
                 Assert.Null(gap);
-                gap = block;
+                gap = next;
                 continue;
             }
 
-            if (!block.IsDataEvent)
+            if (!next.IsData)
             {
                 continue;
             }
 
             var expected = gap is null ? previous + 1 : jumpedTo;
-            Assert.True(block.EventId == expected, $"after {previous} (gap: {gap}) came {block}");
-            previous = block.EventId;
+            Assert.True(next.EventId == expected, $"after {previous} (gap: {gap}) came {next}");
+            previous = next.EventId;
         }
 
         Assert.NotNull(gap);
@@ -58,17 +58,17 @@ public sealed class SharedLogGapTests(ITestOutputHelper output)
         // Resuming from before the skip: the replay, the same gap once, then what follows.
         await using (var resumed = await stack.ConnectAsync((jumpedTo - Skipped - 3).ToString(System.Globalization.CultureInfo.InvariantCulture)))
         {
-            var blocks = await ReadUntilAsync(resumed, jumpedTo + 1);
-            Assert.Equal([jumpedTo - Skipped - 2, jumpedTo - Skipped - 1, jumpedTo, jumpedTo + 1], blocks.Where(b => b.IsDataEvent).Select(b => b.EventId));
-            AssertGap(Assert.Single(blocks, b => b.Event == "gap"), jumpedTo - Skipped, jumpedTo - 1);
+            var events = await ReadUntilAsync(resumed, jumpedTo + 1);
+            Assert.Equal([jumpedTo - Skipped - 2, jumpedTo - Skipped - 1, jumpedTo, jumpedTo + 1], events.Where(e => e.IsData).Select(e => e.EventId));
+            AssertGap(Assert.Single(events, e => e.Type == "gap"), jumpedTo - Skipped, jumpedTo - 1);
         }
 
         // Resuming from inside the skip (a client of a replica that had read those ids): only what it lacks.
         await using (var inside = await stack.ConnectAsync((jumpedTo - 5).ToString(System.Globalization.CultureInfo.InvariantCulture)))
         {
-            var blocks = await ReadUntilAsync(inside, jumpedTo + 1);
-            Assert.Equal([jumpedTo, jumpedTo + 1], blocks.Where(b => b.IsDataEvent).Select(b => b.EventId));
-            AssertGap(Assert.Single(blocks, b => b.Event == "gap"), jumpedTo - 4, jumpedTo - 1);
+            var events = await ReadUntilAsync(inside, jumpedTo + 1);
+            Assert.Equal([jumpedTo, jumpedTo + 1], events.Where(e => e.IsData).Select(e => e.EventId));
+            AssertGap(Assert.Single(events, e => e.Type == "gap"), jumpedTo - 4, jumpedTo - 1);
         }
     }
 
@@ -93,22 +93,18 @@ public sealed class SharedLogGapTests(ITestOutputHelper output)
         return id;
     }
 
-    private static async Task<List<SseBlock>> ReadUntilAsync(SseConnection connection, long lastId)
+    private static async Task<List<SseEvent>> ReadUntilAsync(SseConnection connection, long lastId)
     {
-        var blocks = new List<SseBlock>();
-        while (blocks.LastOrDefault() is not { IsDataEvent: true } last || last.EventId < lastId)
+        var events = new List<SseEvent>();
+        while (events.LastOrDefault() is not { IsData: true } last || last.EventId < lastId)
         {
-            var block = await connection.ReadBlockAsync();
-            if (block.IsDataEvent || block.Event is "gap" or "reset")
-            {
-                blocks.Add(block);
-            }
+            events.Add(await connection.ReadEventAsync());
         }
 
-        return blocks;
+        return events;
     }
 
-    private static void AssertGap(SseBlock gap, long from, long to)
+    private static void AssertGap(SseEvent gap, long from, long to)
     {
         Assert.Equal(from, gap.Json.GetProperty("from").GetInt64());
         Assert.Equal(to, gap.Json.GetProperty("to").GetInt64());

@@ -71,7 +71,7 @@ public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITes
         // with its Last-Event-ID, as a browser's EventSource does, and misses nothing.
         await using (var served = await OpenWithRetryAsync(() => RecordingSseClient.OpenAsync(new Uri(onePort, "/stream"), lastId.ToString()), "/stream through the one port"))
         {
-            await served.WaitForBlocksAsync(block => block.IsDataEvent, 1, DateTimeOffset.MinValue, WaitTimeout, "a data event");
+            await served.WaitForEventsAsync(received => received.IsData, 1, DateTimeOffset.MinValue, WaitTimeout, "a data event");
             var serving = await ServingReplicaAsync(http, replicas, "exactly one replica with a client (this test's)");
             ResourceProcesses.Kill(serving);
             output.WriteLine($"killed replica {serving} after id {served.LastId}");

@@ -35,7 +35,7 @@ public sealed class ResilienceTimeoutTests(ITestOutputHelper output)
         await using var stack = await StreamingStack.StartAsync(output, frequencyMs: 1500, ShortTimeouts);
         await using var stream = await stack.ConnectAsync();
 
-        var events = new List<SseBlock>();
+        var events = new List<SseEvent>();
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(5))
         {

@@ -24,8 +24,8 @@ public sealed class ReplayTests(StreamingFixture fixture, ITestOutputHelper outp
             ? await Stack.ConnectAsync(lastId.ToString(System.Globalization.CultureInfo.InvariantCulture))
             : await SseConnection.OpenAsync(new Uri(Stack.StreamUri + "?lastEventId=" + lastId));
 
-        Assert.Equal(["retry: 3000"], (await resumed.ReadBlockAsync()).Lines);
         var replayedAndLive = await resumed.ReadDataEventsAsync(20);
+        Assert.Equal(SseConnection.ServiceRetry, replayedAndLive[0].Retry);
         Assert.Equal(Enumerable.Range(1, 20).Select(i => lastId + i), replayedAndLive.Select(e => e.EventId));
 
         // Replayed events are the very events the witness got, not new ones.
@@ -46,9 +46,9 @@ public sealed class ReplayTests(StreamingFixture fixture, ITestOutputHelper outp
         const long future = 1_000_000_000;
         await using var stream = await Stack.ConnectAsync(future.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        Assert.Equal(["retry: 3000"], (await stream.ReadBlockAsync()).Lines);
-        var reset = await stream.ReadBlockAsync();
-        Assert.Equal("reset", reset.Event);
+        var reset = await stream.ReadEventAsync();
+        Assert.Equal(SseConnection.ServiceRetry, reset.Retry);
+        Assert.Equal("reset", reset.Type);
         Assert.Null(reset.Id);
         Assert.Equal(future, reset.Json.GetProperty("last_event_id").GetInt64());
         Assert.Equal("unknown event id", reset.Json.GetProperty("reason").GetString());
@@ -75,9 +75,9 @@ public sealed class ReplayTests(StreamingFixture fixture, ITestOutputHelper outp
         await stack.WaitForMetricsAsync(m => m.Long("last_event_id") >= lastId + 20, "20 more events");
         await using var resumed = await stack.ConnectAsync(lastId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        Assert.Equal(["retry: 3000"], (await resumed.ReadBlockAsync()).Lines);
-        var gap = await resumed.ReadBlockAsync();
-        Assert.Equal("gap", gap.Event);
+        var gap = await resumed.ReadEventAsync();
+        Assert.Equal(SseConnection.ServiceRetry, gap.Retry);
+        Assert.Equal("gap", gap.Type);
         Assert.Null(gap.Id);
         var from = gap.Json.GetProperty("from").GetInt64();
         var to = gap.Json.GetProperty("to").GetInt64();

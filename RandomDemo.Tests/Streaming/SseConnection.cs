@@ -1,64 +1,69 @@
-using System.Text;
+using System.Globalization;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 
 namespace RandomDemo.Tests.Streaming;
 
-/// <summary>
-/// One SSE block as it came off the wire: the lines up to (not including) the blank line that
-/// ends it. Comment lines start with ':'.
-/// </summary>
-public sealed record SseBlock(IReadOnlyList<string> Lines)
+/// <summary>One event of a stream as SseParser reports it, and when it arrived.</summary>
+public sealed record SseEvent(SseItem<string> Item, DateTimeOffset ReceivedAt)
 {
-    public string? Id => Field("id");
+    /// <summary>The event field: <c>data</c>, <c>gap</c> or <c>reset</c>.</summary>
+    public string Type => Item.EventType;
 
-    public string? Event => Field("event");
+    public string Data => Item.Data;
 
-    public string? Data => Field("data");
+    /// <summary>The id field; null for an event without one (the gap and reset notices).</summary>
+    public string? Id => Item.EventId;
 
-    public bool IsComment => Lines.All(line => line.StartsWith(':'));
+    /// <summary>The retry field that came after the previous event and before this one, if any.</summary>
+    public TimeSpan? Retry => Item.ReconnectionInterval;
 
-    public bool IsDataEvent => Event == "data";
+    public bool IsData => Type == "data";
 
-    public bool IsRetryHint => Lines.All(line => line.StartsWith("retry: ", StringComparison.Ordinal));
+    public long EventId => long.Parse(Id ?? throw new InvalidOperationException($"No id in [{this}]"), CultureInfo.InvariantCulture);
 
-    public long EventId => long.Parse(Id ?? throw new InvalidOperationException($"No id line in [{this}]"), System.Globalization.CultureInfo.InvariantCulture);
+    public JsonElement Json => JsonDocument.Parse(Data).RootElement;
 
-    public JsonElement Json => JsonDocument.Parse(Data ?? throw new InvalidOperationException($"No data line in [{this}]")).RootElement;
-
-    public string? Field(string name)
-    {
-        var prefix = name + ": ";
-        return Lines.FirstOrDefault(line => line.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
-    }
-
-    public override string ToString() => string.Join("\\n", Lines);
+    /// <summary>The event's fields as they were sent, lines separated by a literal <c>\n</c>.</summary>
+    public override string ToString() =>
+        string.Join("\\n", new[]
+        {
+            Retry is { } retry ? $"retry: {retry.TotalMilliseconds}" : null,
+            Id is null ? null : $"id: {Id}",
+            $"event: {Type}",
+            $"data: {Data}",
+        }.OfType<string>());
 }
 
 /// <summary>
-/// A raw reader of a /stream response: HttpClient with ResponseHeadersRead, the body split into
-/// lines on LF by hand (no SSE library), lines grouped into blocks at each blank line.
+/// A /stream response, its events parsed by System.Net.ServerSentEvents' <see cref="SseParser"/>:
+/// HttpClient with ResponseHeadersRead, one client (one connection) per stream, and every byte of the
+/// body kept in <see cref="Wire"/> for the tests of the wire format.
 /// </summary>
 public sealed class SseConnection : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>The reconnection time the streaming service sends first on every stream (<c>retry: 3000</c>).</summary>
+    public static readonly TimeSpan ServiceRetry = TimeSpan.FromMilliseconds(3000);
+
     private readonly HttpClient _http;
-    private readonly Stream _body;
-    private readonly byte[] _buffer = new byte[16 * 1024];
-    private int _start;
-    private int _end;
+    private readonly CancellationTokenSource _readDeadline = new();
+    private readonly IAsyncEnumerator<SseItem<string>> _events;
+    private Task<bool>? _lastRead;
 
     private SseConnection(HttpClient http, HttpResponseMessage response, Stream body)
     {
         _http = http;
         Response = response;
-        _body = body;
+        Wire = new WireTap(body);
+        _events = SseParser.Create(Wire).EnumerateAsync(_readDeadline.Token).GetAsyncEnumerator();
     }
 
     public HttpResponseMessage Response { get; }
 
-    /// <summary>Every byte read so far, for asserting on the exact wire format.</summary>
-    public List<byte> RawBytes { get; } = [];
+    /// <summary>The body as it came off the wire, for tests of the exact format and of comments.</summary>
+    public WireTap Wire { get; }
 
     /// <summary>GET <paramref name="uri"/>; the response must be 200 (headers only are awaited).</summary>
     public static async Task<SseConnection> OpenAsync(Uri uri, string? lastEventId = null, IReadOnlyDictionary<string, string>? headers = null)
@@ -95,48 +100,38 @@ public sealed class SseConnection : IAsyncDisposable
         return (http, await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token));
     }
 
-    /// <summary>The next block (event, retry hint or comment).</summary>
-    public async Task<SseBlock> ReadBlockAsync(TimeSpan? timeout = null)
+    /// <summary>The next event (data, gap or reset). Retry fields and comments are no events: see <see cref="SseEvent.Retry"/> and <see cref="Wire"/>.</summary>
+    public async Task<SseEvent> ReadEventAsync(TimeSpan? timeout = null)
     {
-        using var cancellation = new CancellationTokenSource(timeout ?? DefaultTimeout);
-        var lines = new List<string>();
-        while (true)
+        _readDeadline.CancelAfter(timeout ?? DefaultTimeout);
+        try
         {
-            var line = await ReadLineAsync(cancellation.Token);
-            if (line.Length == 0)
+            _lastRead = _events.MoveNextAsync().AsTask();
+            if (!await _lastRead)
             {
-                if (lines.Count > 0)
-                {
-                    return new SseBlock(lines);
-                }
-
-                continue;
+                throw new EndOfStreamException("The server ended the stream.");
             }
-
-            lines.Add(line);
         }
+        finally
+        {
+            _readDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+
+        return new SseEvent(_events.Current, DateTimeOffset.UtcNow);
     }
 
-    /// <summary>The next data event, skipping comments and the retry hint; any other event fails the test.</summary>
-    public async Task<SseBlock> ReadDataEventAsync(TimeSpan? timeout = null)
+    /// <summary>The next event, which must be a data event.</summary>
+    public async Task<SseEvent> ReadDataEventAsync(TimeSpan? timeout = null)
     {
-        while (true)
-        {
-            var block = await ReadBlockAsync(timeout);
-            if (block.IsComment || block.IsRetryHint)
-            {
-                continue;
-            }
-
-            Assert.True(block.IsDataEvent, $"expected a data event, got [{block}]");
-            return block;
-        }
+        var next = await ReadEventAsync(timeout);
+        Assert.True(next.IsData, $"expected a data event, got [{next}]");
+        return next;
     }
 
-    /// <summary>The next <paramref name="count"/> data events.</summary>
-    public async Task<List<SseBlock>> ReadDataEventsAsync(int count, TimeSpan? timeout = null)
+    /// <summary>The next <paramref name="count"/> events, each a data event.</summary>
+    public async Task<List<SseEvent>> ReadDataEventsAsync(int count, TimeSpan? timeout = null)
     {
-        var events = new List<SseBlock>(count);
+        var events = new List<SseEvent>(count);
         while (events.Count < count)
         {
             events.Add(await ReadDataEventAsync(timeout));
@@ -145,41 +140,42 @@ public sealed class SseConnection : IAsyncDisposable
         return events;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Reads the body without the parser until <paramref name="done"/> holds for all of it so far, and returns
+    /// it: for what SseParser does not report (comments). Not for a stream whose events were read.
+    /// </summary>
+    public async Task<string> ReadWireUntilAsync(Func<string, bool> done, TimeSpan? timeout = null)
     {
-        await _body.DisposeAsync();
-        Response.Dispose();
-        _http.Dispose();
+        if (_lastRead is not null)
+        {
+            throw new InvalidOperationException("The parser has read from this stream: what it has buffered is not read again.");
+        }
+
+        using var deadline = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        var buffer = new byte[4096];
+        while (!done(Wire.Text()))
+        {
+            if (await Wire.ReadAsync(buffer, deadline.Token) == 0)
+            {
+                throw new EndOfStreamException($"The server ended the stream: [{Wire.Text()}]");
+            }
+        }
+
+        return Wire.Text();
     }
 
-    private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
+    public async ValueTask DisposeAsync()
     {
-        while (true)
+        // Closing the connection ends a read in progress (RecordingSseClient reads in the background);
+        // the parser is disposed once that read has failed, not during it.
+        await Wire.DisposeAsync();
+        Response.Dispose();
+        _http.Dispose();
+        if (_lastRead is null || await Task.WhenAny(_lastRead, Task.Delay(DefaultTimeout)) == _lastRead)
         {
-            var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
-            if (newline >= 0)
-            {
-                var line = Encoding.UTF8.GetString(_buffer, _start, newline - _start);
-                _start = newline + 1;
-                Assert.DoesNotContain('\r', line);
-                return line;
-            }
-
-            if (_start > 0)
-            {
-                Array.Copy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-
-            var read = await _body.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
-            if (read == 0)
-            {
-                throw new EndOfStreamException("The server ended the stream.");
-            }
-
-            RawBytes.AddRange(_buffer.AsSpan(_end, read));
-            _end += read;
+            await _events.DisposeAsync();
         }
+
+        _readDeadline.Dispose();
     }
 }

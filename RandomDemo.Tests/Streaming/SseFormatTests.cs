@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Xunit.Abstractions;
 
@@ -21,21 +20,14 @@ public sealed class SseFormatTests(StreamingFixture fixture, ITestOutputHelper o
         Assert.Equal("no", Assert.Single(response.Headers.GetValues("X-Accel-Buffering")));
         Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
 
-        var retry = await stream.ReadBlockAsync();
-        Assert.Equal(["retry: 3000"], retry.Lines);
-
         var events = await stream.ReadDataEventsAsync(20);
-        foreach (var block in events)
+        Assert.Equal(SseConnection.ServiceRetry, events[0].Retry);
+        foreach (var next in events)
         {
-            // Exactly three lines, in this order, and nothing else.
-            Assert.Equal(3, block.Lines.Count);
-            Assert.Matches("^id: [1-9][0-9]*$", block.Lines[0]);
-            Assert.Equal("event: data", block.Lines[1]);
-            Assert.StartsWith("data: {", block.Lines[2], StringComparison.Ordinal);
-
-            var json = block.Json;
+            Assert.Matches("^[1-9][0-9]*$", next.Id);
+            var json = next.Json;
             Assert.Equal(["timestamp", "value", "sequence"], json.EnumerateObject().Select(p => p.Name));
-            Assert.Equal(block.EventId, json.GetProperty("sequence").GetInt64());
+            Assert.Equal(next.EventId, json.GetProperty("sequence").GetInt64());
             Assert.InRange(json.GetProperty("value").GetInt32(), 0, 100);
             var timestamp = DateTimeOffset.FromUnixTimeMilliseconds(json.GetProperty("timestamp").GetInt64());
             Assert.InRange(timestamp, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
@@ -43,11 +35,13 @@ public sealed class SseFormatTests(StreamingFixture fixture, ITestOutputHelper o
 
         Assert.Equal(Enumerable.Range(0, events.Count).Select(i => events[0].EventId + i), events.Select(e => e.EventId));
 
-        // The wire bytes: "retry" once at the very start, LF line ends, blank line after each block.
-        var raw = Encoding.UTF8.GetString([.. stream.RawBytes]);
-        Assert.StartsWith("retry: 3000\n\nid: ", raw, StringComparison.Ordinal);
-        Assert.Equal(1, CountOccurrences(raw, "retry:"));
-        Assert.Contains("\n\nid: " + events[1].EventId + "\nevent: data\ndata: {\"timestamp\":", raw, StringComparison.Ordinal);
+        // The wire bytes: "retry" once at the very start, LF line ends, and each event exactly three
+        // lines in this order (id, event, data; nothing else) with a blank line after it.
+        var wire = stream.Wire.Text();
+        Assert.StartsWith("retry: 3000\n\nid: ", wire, StringComparison.Ordinal);
+        Assert.Equal(1, CountOccurrences(wire, "retry:"));
+        Assert.DoesNotContain('\r', wire);
+        Assert.All(events, next => Assert.Contains($"\n\nid: {next.Id}\nevent: data\ndata: {next.Data}\n\n", wire, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -79,18 +73,12 @@ public sealed class SseFormatTests(StreamingFixture fixture, ITestOutputHelper o
             ["Streaming__KeepAliveInterval"] = "00:00:00.300",
         });
         await using var stream = await stack.ConnectAsync();
-        Assert.Equal(["retry: 3000"], (await stream.ReadBlockAsync()).Lines);
 
-        var comments = 0;
-        while (comments < 3)
-        {
-            var block = await stream.ReadBlockAsync();
-            if (block.IsComment)
-            {
-                Assert.Equal([": keep-alive"], block.Lines);
-                comments++;
-            }
-        }
+        // Comments are no events to SseParser: this is read off the wire.
+        var wire = await stream.ReadWireUntilAsync(text => Blocks(text).Count(block => block.StartsWith(':')) >= 3);
+        Assert.StartsWith("retry: 3000\n\n", wire, StringComparison.Ordinal);
+        Assert.DoesNotContain('\r', wire);
+        Assert.All(Blocks(wire).Where(block => block.StartsWith(':')), comment => Assert.Equal(": keep-alive", comment));
     }
 
     [Theory]
@@ -119,4 +107,7 @@ public sealed class SseFormatTests(StreamingFixture fixture, ITestOutputHelper o
     }
 
     private static int CountOccurrences(string text, string value) => text.Split(value).Length - 1;
+
+    /// <summary>The complete blocks of <paramref name="wire"/> (each ended by a blank line), without their line ends.</summary>
+    private static string[] Blocks(string wire) => wire[..Math.Max(0, wire.LastIndexOf("\n\n", StringComparison.Ordinal))].Split("\n\n");
 }

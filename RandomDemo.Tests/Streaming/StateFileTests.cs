@@ -28,15 +28,15 @@ public sealed class StateFileTests(ITestOutputHelper output) : IDisposable
         var port = stack.Streaming.Port;
         await stack.Streaming.StopAsync();
         Assert.Contains(stack.Streaming.Output, line => line.Contains("Saved stream state", StringComparison.Ordinal));
-        await Assert.ThrowsAnyAsync<Exception>(async () => { while (true) { await open.ReadBlockAsync(); } });
+        await Assert.ThrowsAnyAsync<Exception>(async () => { while (true) { await open.ReadEventAsync(); } });
         Assert.True(File.Exists(StateFile));
 
         await stack.StartStreamingAsync(port);
         Assert.Contains(stack.Streaming.Output, line => line.Contains("Loaded stream state", StringComparison.Ordinal));
         await using var after = await stack.ConnectAsync(lastSeen.ToString(CultureInfo.InvariantCulture));
 
-        Assert.Equal(["retry: 3000"], (await after.ReadBlockAsync()).Lines);
         var resumed = await after.ReadDataEventsAsync(30);
+        Assert.Equal(SseConnection.ServiceRetry, resumed[0].Retry);
         Assert.Equal(Enumerable.Range(1, 30).Select(i => lastSeen + i), resumed.Select(e => e.EventId));
     }
 
@@ -56,8 +56,9 @@ public sealed class StateFileTests(ITestOutputHelper output) : IDisposable
         await using var stream = await stack.ConnectAsync("0");
 
         Assert.Contains(stack.Streaming.Output, line => line.StartsWith("warn", StringComparison.Ordinal) && line.Contains("cannot be used", StringComparison.Ordinal));
-        Assert.Equal(["retry: 3000"], (await stream.ReadBlockAsync()).Lines);
-        Assert.Equal(1, (await stream.ReadDataEventAsync()).EventId);
+        var first = await stream.ReadDataEventAsync();
+        Assert.Equal(SseConnection.ServiceRetry, first.Retry);
+        Assert.Equal(1, first.EventId);
     }
 
     [Fact]

@@ -56,9 +56,9 @@ public sealed partial class StreamingFaultTests(ITestOutputHelper output)
         }
 
         await using var _ = resumed;
-        Assert.Equal(["retry: 3000"], (await resumed.ReadBlockAsync()).Lines);
-        var reset = await resumed.ReadBlockAsync();
-        Assert.Equal("reset", reset.Event);
+        var reset = await resumed.ReadEventAsync();
+        Assert.Equal(SseConnection.ServiceRetry, reset.Retry);
+        Assert.Equal("reset", reset.Type);
         var nextId = reset.Json.GetProperty("next_id").GetInt64();
         // Then live events from next_id on, each once, no second notice (ReadDataEventAsync fails on any).
         var live = await resumed.ReadDataEventsAsync(20);

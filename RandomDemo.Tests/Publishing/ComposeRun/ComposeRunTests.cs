@@ -6,6 +6,7 @@ using System.Text.Json;
 using RandomDemo.AppHost.Publishing;
 using RandomDemo.Contracts;
 using RandomDemo.Tests.Infrastructure;
+using RandomDemo.Tests.Streaming;
 using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.Publishing.ComposeRun;
@@ -179,22 +180,11 @@ public sealed class ComposeRunTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private async Task ReadTwoEventsAsync(Uri stream)
+    private static async Task ReadTwoEventsAsync(Uri stream)
     {
-        using var reading = new CancellationTokenSource(AnswerTimeout);
-        using var response = await _http.GetAsync(stream, HttpCompletionOption.ResponseHeadersRead, reading.Token);
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(reading.Token));
-        var ids = new List<long>();
-        while (ids.Count < 2 && await reader.ReadLineAsync(reading.Token) is { } line)
-        {
-            if (line.StartsWith("id: ", StringComparison.Ordinal))
-            {
-                ids.Add(long.Parse(line[4..]));
-            }
-        }
-
-        Assert.Equal(2, ids.Count);
+        await using var connection = await SseConnection.OpenAsync(stream);
+        Assert.Equal("text/event-stream", connection.Response.Content.Headers.ContentType?.MediaType);
+        var ids = (await connection.ReadDataEventsAsync(2, AnswerTimeout)).Select(received => received.EventId).ToList();
         Assert.True(ids[1] > ids[0], $"event ids {ids[0]}, {ids[1]} do not rise");
     }
 
