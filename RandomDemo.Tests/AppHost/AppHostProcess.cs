@@ -95,7 +95,7 @@ public sealed partial class AppHostProcess : StartedProcess
         {
             var health = new Uri($"http://127.0.0.1:{Ports[service]}/health");
             await Eventually.UntilAsync(
-                async () => !HasExited && await AnswersAsync(http, health)
+                async () => !HasExited && await http.AnswersOkAsync(health)
                     || (HasExited ? throw new InvalidOperationException($"The AppHost exited with code {ExitCode}") : false),
                 timeout, $"{service} answering {health}");
         }
@@ -154,16 +154,4 @@ public sealed partial class AppHostProcess : StartedProcess
     /// <summary>DCP's API server names the AppHost it serves: <c>dcp start-apiserver --monitor PID</c>.</summary>
     [GeneratedRegex(@"/dcp start-apiserver --monitor (\d+) ")]
     private static partial Regex DcpMonitoredProcess();
-
-    private static async Task<bool> AnswersAsync(HttpClient http, Uri uri)
-    {
-        try
-        {
-            return (await http.GetAsync(uri)).IsSuccessStatusCode;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return false;
-        }
-    }
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Microsoft.Playwright;
+using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace RandomDemo.Tests.Dashboard;
@@ -12,6 +12,9 @@ namespace RandomDemo.Tests.Dashboard;
 public sealed class DashboardPage : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Between reads of the dashboard (a Blazor page, its telemetry API): each costs it a render or a query.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Screenshots go under the test output folder, as the page tests' go to artifacts/page.</summary>
     public static string ArtifactsDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts", "dashboard");
@@ -101,32 +104,28 @@ public sealed class DashboardPage : IAsyncDisposable
     /// <summary>Reads <paramref name="read"/> until <paramref name="done"/> holds or <paramref name="timeout"/> passes, and returns the last reading.</summary>
     public static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null)
     {
-        var limit = timeout ?? DefaultWait;
-        var clock = Stopwatch.StartNew();
-        var value = await read();
-        while (!done(value) && clock.Elapsed < limit)
+        try
         {
-            await Task.Delay(250);
-            value = await read();
+            return await Eventually.UntilAsync(read, done, timeout ?? DefaultWait, "a reading of the page", pollInterval: PollInterval);
         }
-
-        return value;
+        catch (TimeoutException)
+        {
+            // The caller's assertions on the last reading say what is missing.
+            return await read();
+        }
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds; on timeout the failure says what the page showed.</summary>
     public async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
-        var limit = timeout ?? DefaultWait;
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
+        try
         {
-            if (clock.Elapsed > limit)
-            {
-                var shot = await ScreenshotAsync("timeout-" + new string([.. what.Where(char.IsLetterOrDigit).Take(40)]));
-                throw new TimeoutException($"Not within {limit.TotalSeconds} s: {what}. Screenshot: {shot}. The page at {Page.Url} shows:{Environment.NewLine}{await TextAsync()}");
-            }
-
-            await Task.Delay(250);
+            await Eventually.UntilAsync(condition, done => done, timeout ?? DefaultWait, what, pollInterval: PollInterval);
+        }
+        catch (TimeoutException notYet)
+        {
+            var shot = await ScreenshotAsync("timeout-" + new string([.. what.Where(char.IsLetterOrDigit).Take(40)]));
+            throw new TimeoutException($"{notYet.Message}. Screenshot: {shot}. The page at {Page.Url} shows:{Environment.NewLine}{await TextAsync()}", notYet);
         }
     }
 

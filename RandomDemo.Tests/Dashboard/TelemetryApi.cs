@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using RandomDemo.Tests.Infrastructure;
 
 namespace RandomDemo.Tests.Dashboard;
 
@@ -20,67 +21,38 @@ public static class TelemetryApi
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
 
     /// <summary>Every span of one trace; none while the dashboard has not received it.</summary>
-    public static async Task<IReadOnlyList<TelemetrySpan>> GetTraceAsync(this HttpClient api, ActivityTraceId traceId)
-    {
-        using var response = await api.GetAsync($"/api/telemetry/traces/{traceId.ToHexString()}");
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return [];
-        }
-
-        using var json = await ReadAsync(response);
-        return [.. Records(json, "resourceSpans", "scopeSpans", "spans").Select(span => new TelemetrySpan(
+    public static async Task<IReadOnlyList<TelemetrySpan>> GetTraceAsync(this HttpClient api, ActivityTraceId traceId) =>
+        [.. (await QueryAsync(api, $"/api/telemetry/traces/{traceId.ToHexString()}", "resourceSpans", "scopeSpans", "spans")).Select(span => new TelemetrySpan(
             span.Service,
             span.Record.GetProperty("traceId").GetString()!,
             span.Record.GetProperty("spanId").GetString()!,
             span.Record.TryGetProperty("parentSpanId", out var parent) ? parent.GetString() : null,
             span.Record.GetProperty("name").GetString()!))];
-    }
 
     /// <summary>The structured logs of one resource written within one trace.</summary>
-    public static async Task<IReadOnlyList<TelemetryLog>> GetLogsAsync(this HttpClient api, string resource, ActivityTraceId traceId)
-    {
-        using var response = await api.GetAsync($"/api/telemetry/logs?resource={Uri.EscapeDataString(resource)}&traceId={traceId.ToHexString()}");
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            // No resource of that name has sent logs yet.
-            return [];
-        }
-
-        using var json = await ReadAsync(response);
-        return [.. Records(json, "resourceLogs", "scopeLogs", "logRecords").Select(log => new TelemetryLog(
+    public static async Task<IReadOnlyList<TelemetryLog>> GetLogsAsync(this HttpClient api, string resource, ActivityTraceId traceId) =>
+        [.. (await QueryAsync(api, $"/api/telemetry/logs?resource={Uri.EscapeDataString(resource)}&traceId={traceId.ToHexString()}", "resourceLogs", "scopeLogs", "logRecords")).Select(log => new TelemetryLog(
             log.Service,
             log.Record.TryGetProperty("traceId", out var trace) ? trace.GetString() : null,
             log.Record.TryGetProperty("spanId", out var span) ? span.GetString() : null,
             log.Record.GetProperty("body").GetProperty("stringValue").GetString()!))];
-    }
 
-    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds; the timeout says what was there.</summary>
-    public static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, TimeSpan? timeout = null)
+    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds; the timeout says what the API had.</summary>
+    public static Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
+        Eventually.UntilAsync(read, done, DefaultWait, what, value => "the API had " + JsonSerializer.Serialize(value), DashboardPage.PollInterval);
+
+    /// <summary>The records an API path answers with; none on a 404 (no such trace, or no resource of that name, received yet).</summary>
+    private static async Task<List<(string Service, JsonElement Record)>> QueryAsync(HttpClient api, string path, string resources, string scopes, string records)
     {
-        var limit = timeout ?? DefaultWait;
-        var clock = Stopwatch.StartNew();
-        while (true)
+        using var response = await api.GetAsync(path);
+        if (response.StatusCode == HttpStatusCode.NotFound)
         {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            if (clock.Elapsed > limit)
-            {
-                throw new TimeoutException($"Not within {limit.TotalSeconds} s: {what}. The API had: {JsonSerializer.Serialize(value)}");
-            }
-
-            await Task.Delay(250);
+            return [];
         }
-    }
 
-    private static async Task<JsonDocument> ReadAsync(HttpResponseMessage response)
-    {
         response.EnsureSuccessStatusCode();
-        return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync());
+        using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync());
+        return [.. Records(json, resources, scopes, records).Select(found => (found.Service, found.Record.Clone()))];
     }
 
     /// <summary>The records of an OTLP JSON answer (<c>data.{resources}[].{scopes}[].{records}[]</c>), each with its resource's service.name.</summary>

@@ -56,7 +56,6 @@ public sealed class GatewayFixture : IAsyncLifetime
         return ServiceProcess.StartAsync("RandomDemo.Gateway", output, environment);
     }
 
-    /// <summary>A client whose timeout turns a hang into a failure (not a timing assertion).</summary>
     /// <summary>GETs <paramref name="path"/>, asserts 200 with application/json, returns the body.</summary>
     public async Task<JsonElement> GetOkJsonAsync(string path)
     {
@@ -67,6 +66,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
+    /// <summary>A client whose timeout turns a hang into a failure (not a timing assertion).</summary>
     public static HttpClient CreateClient(ServiceProcess gateway) =>
         new() { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
 }

@@ -1,14 +1,11 @@
 using System.Net;
 using System.Text.Json;
+using static RandomDemo.Tests.Infrastructure.StringAlphabet;
 
 namespace RandomDemo.Tests.Gateway;
 
 public sealed class GatewayStringTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
 {
-    private const string Letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    private const string Digits = "0123456789";
-    private const string Special = "!@#$%^&*()-_=+[]{}|;:,.<>?/";
-
     [Fact]
     public async Task Defaults_are_10_characters_with_digits_without_special()
     {
@@ -20,7 +17,7 @@ public sealed class GatewayStringTests(GatewayFixture gateway) : IClassFixture<G
         Assert.False(result.GetProperty("include_special").GetBoolean());
         var value = result.GetProperty("string").GetString()!;
         Assert.Equal(10, value.Length);
-        Assert.All(value, c => Assert.Contains(c, Letters + Digits));
+        Assert.All(value, c => Assert.Contains(c, Of(digits: true, special: false)));
     }
 
     [Theory]
@@ -38,7 +35,7 @@ public sealed class GatewayStringTests(GatewayFixture gateway) : IClassFixture<G
         Assert.Equal(special, result.GetProperty("include_special").GetBoolean());
         var value = result.GetProperty("string").GetString()!;
         Assert.Equal(500, value.Length);
-        var allowed = Letters + (digits ? Digits : "") + (special ? Special : "");
+        var allowed = Of(digits, special);
         Assert.All(value, c => Assert.Contains(c, allowed));
         Assert.Contains(value, Letters.Contains);
         Assert.Equal(digits, value.Any(Digits.Contains));

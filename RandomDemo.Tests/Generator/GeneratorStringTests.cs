@@ -6,10 +6,6 @@ namespace RandomDemo.Tests.Generator;
 
 public sealed class GeneratorStringTests(GeneratorFixture generator) : IClassFixture<GeneratorFixture>
 {
-    private const string Letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    private const string Digits = "0123456789";
-    private const string Special = "!@#$%^&*()-_=+[]{}|;:,.<>?/";
-
     [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
@@ -17,7 +13,7 @@ public sealed class GeneratorStringTests(GeneratorFixture generator) : IClassFix
     [InlineData(true, true)]
     public async Task String_uses_exactly_the_requested_alphabet(bool digits, bool special)
     {
-        var alphabet = Letters + (digits ? Digits : "") + (special ? Special : "");
+        var alphabet = StringAlphabet.Of(digits, special);
         var seen = new HashSet<char>();
         for (var i = 0; i < 20; i++)
         {

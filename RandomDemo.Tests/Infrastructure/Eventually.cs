@@ -12,8 +12,12 @@ public static class Eventually
     /// <summary>Pause between probes: short against the waits (seconds), long enough not to busy a shared machine.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Probes until <paramref name="done"/> holds for the value and returns that value.</summary>
-    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
+    /// <summary>
+    /// Probes until <paramref name="done"/> holds for the value and returns that value. A failure shows the
+    /// last value by <paramref name="describe"/> (its ToString when null); <paramref name="pollInterval"/>
+    /// spaces out probes that cost the server more than a glance.
+    /// </summary>
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what, Func<T, string>? describe = null, TimeSpan? pollInterval = null)
     {
         var clock = Stopwatch.StartNew();
         var last = "nothing yet (the first probe did not finish)";
@@ -35,13 +39,13 @@ public static class Eventually
                 return value;
             }
 
-            last = value?.ToString() ?? "null";
+            last = describe is null ? value?.ToString() ?? "null" : describe(value);
             if (clock.Elapsed >= timeout)
             {
                 throw Failure(timeout, what, last);
             }
 
-            await Task.Delay(PollInterval);
+            await Task.Delay(pollInterval ?? PollInterval);
         }
     }
 

@@ -51,7 +51,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Page tests share one browser and run one at a time: the machine has few cores.</summary>
+/// <summary>Page tests share one browser and run one at a time, so that pages do not compete for the CPU.</summary>
 [CollectionDefinition(Name)]
 public sealed class BrowserCollection : ICollectionFixture<ChromiumFixture>
 {

@@ -66,7 +66,7 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
             sequenceBeforeRestart = await page.NumberAsync("latest-sequence");
             Assert.Contains("lost", await page.MessageAsync(), StringComparison.Ordinal);
 
-            await RestartStreamingAsync(stack);
+            await stack.RestartStreamingAsync();
             await page.WaitForStateAsync("open");
         }
 
@@ -100,7 +100,7 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
             {
                 await stack.Streaming.StopAsync();
                 await page.WaitForStateAsync("reconnecting");
-                await RestartStreamingAsync(stack);
+                await stack.RestartStreamingAsync();
                 await page.WaitForNumberAsync("stat-resets", n => n == 1, "the reset is counted");
             }
         }
@@ -216,14 +216,6 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
         }
 
         return StreamingStack.StartAsync(output, frequencyMs: 200, streaming);
-    }
-
-    /// <summary>Starts the (stopped) streaming service again on its port, with the same settings.</summary>
-    private static async Task RestartStreamingAsync(StreamingStack stack)
-    {
-        var port = stack.Streaming.Port;
-        await stack.Streaming.DisposeAsync();
-        await stack.StartStreamingAsync(port);
     }
 
     /// <summary>Pixels by which the document is wider than the window (0 when nothing scrolls sideways).</summary>

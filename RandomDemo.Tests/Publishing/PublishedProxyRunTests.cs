@@ -7,8 +7,8 @@ namespace RandomDemo.Tests.Publishing;
 
 /// <summary>
 /// The published nginx config run by Debian's nginx in front of two real streaming replicas on a real
-/// redis-server, as compose runs it in front of the scaled service (no container images can be pulled
-/// here): events pass through one by one, and a client whose replica dies resumes through the same
+/// redis-server, as compose runs it in front of the scaled service, without containers: events pass
+/// through one by one, and a client whose replica dies resumes through the same
 /// port on the other one without a gap. (Unbuffered delivery also holds without the config's
 /// <c>proxy_buffering off</c>: the streaming service answers with <c>X-Accel-Buffering: no</c>.)
 /// </summary>
@@ -28,20 +28,7 @@ public sealed class PublishedProxyRunTests(ScaledOutPublishedOutput published, I
         _set = await ReplicaSet.StartAsync(output, replicas: 2, frequencyMs: 1000);
         StartNginx(_set.Replicas);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.UntilAsync(
-            async () =>
-            {
-                try
-                {
-                    return (await http.GetAsync(new Uri(ProxyAddress, "/health"))).IsSuccessStatusCode;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    return false;
-                }
-            },
-            WaitTimeout,
-            "a ready replica answering /health through nginx");
+        await Eventually.UntilAsync(() => http.AnswersOkAsync(new Uri(ProxyAddress, "/health")), WaitTimeout, "a ready replica answering /health through nginx");
     }
 
     public async Task DisposeAsync()

@@ -18,8 +18,8 @@ public sealed class ScaledOutPublishedOutput : PublishedOutput
 
     /// <summary>
     /// Writes nginx's main config into <paramref name="directory"/> around the published server block
-    /// (the official image's main config includes it inside <c>http { }</c>), changed only where this
-    /// machine differs from compose: the upstream is <paramref name="upstreams"/> (compose: the service
+    /// (the official image's main config includes it inside <c>http { }</c>), changed only where a run on
+    /// loopback differs from compose: the upstream is <paramref name="upstreams"/> (compose: the service
     /// name, resolved to every replica), and it listens on <paramref name="listen"/> when given (compose:
     /// 8085 in its own container). Returns the main config's path.
     /// </summary>
@@ -183,7 +183,7 @@ public sealed partial class ScaledOutPublishingTests(ScaledOutPublishedOutput pu
         Assert.True(validation.ExitCode == 0, validation.Output);
     }
 
-    /// <summary>The image Aspire's Redis integration gives its resource, read from a model that has one.</summary>
+    /// <summary>A directory of the test's own, deleted with everything in it.</summary>
     private sealed class TemporaryDirectory(string prefix) : IDisposable
     {
         public string Path { get; } = Directory.CreateTempSubdirectory(prefix).FullName;

@@ -25,13 +25,12 @@ public sealed class StateFileTests(ITestOutputHelper output) : IDisposable
         // Events the client misses while the service goes down and comes back.
         await stack.WaitForMetricsAsync(m => m.Long("last_event_id") >= lastSeen + 10, "10 more events");
         await using var open = await stack.ConnectAsync();
-        var port = stack.Streaming.Port;
         await stack.Streaming.StopAsync();
         Assert.Contains(stack.Streaming.Output, line => line.Contains("Saved stream state", StringComparison.Ordinal));
         await Assert.ThrowsAnyAsync<Exception>(async () => { while (true) { await open.ReadEventAsync(); } });
         Assert.True(File.Exists(StateFile));
 
-        await stack.StartStreamingAsync(port);
+        await stack.RestartStreamingAsync();
         Assert.Contains(stack.Streaming.Output, line => line.Contains("Loaded stream state", StringComparison.Ordinal));
         await using var after = await stack.ConnectAsync(lastSeen.ToString(CultureInfo.InvariantCulture));
 

@@ -49,9 +49,8 @@ public sealed partial class StreamingFaultTests(ITestOutputHelper output)
         SseConnection resumed;
         using (stack.Generator.Freeze())
         {
-            var port = stack.Streaming.Port;
             stack.Streaming.Kill();
-            await stack.StartStreamingAsync(port);
+            await stack.RestartStreamingAsync();
             resumed = await stack.ConnectAsync(lastSeen.ToString(CultureInfo.InvariantCulture));
         }
 

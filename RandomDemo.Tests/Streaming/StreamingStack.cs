@@ -53,7 +53,7 @@ public sealed class StreamingStack : IAsyncDisposable
         var stack = new StreamingStack(output, generator, environment);
         try
         {
-            await stack.StartStreamingAsync(streamingPort);
+            stack.Streaming = await stack.StartReplicaAsync(streamingPort);
         }
         catch
         {
@@ -64,9 +64,13 @@ public sealed class StreamingStack : IAsyncDisposable
         return stack;
     }
 
-    /// <summary>(Re)starts the streaming process with the stack's environment, on <paramref name="port"/> if given.</summary>
-    public async Task StartStreamingAsync(int? port = null) =>
+    /// <summary>Starts the streaming process again on its port, after a stop or a kill, with the same settings.</summary>
+    public async Task RestartStreamingAsync()
+    {
+        var port = Streaming.Port;
+        await Streaming.DisposeAsync();
         Streaming = await StartReplicaAsync(port);
+    }
 
     /// <summary>
     /// Starts one more streaming process with the stack's environment, fed by the same generator (a replica;
@@ -75,9 +79,10 @@ public sealed class StreamingStack : IAsyncDisposable
     public Task<ServiceProcess> StartReplicaAsync(int? port = null) =>
         ServiceProcess.StartAsync("RandomDemo.Streaming", _output, _streamingEnvironment, port);
 
-    /// <summary>Kills the generator (as in a crash) and starts a new one on the same port.</summary>
+    /// <summary>Kills the generator, as in a crash.</summary>
     public void KillGenerator() => Generator.Kill();
 
+    /// <summary>Starts a new generator on the same port.</summary>
     public async Task RestartGeneratorAsync()
     {
         var port = Generator.Port;

@@ -93,8 +93,7 @@ public sealed class UpstreamAndMetricsTests(ITestOutputHelper output)
     [Fact]
     public async Task Shipped_client_limit_is_what_one_process_holds()
     {
-        // One socket per client, open files capped at 20,000 per process here: 19,000 clients fit,
-        // and the bench holds that many on one process (bench/RESULTS.md).
+        // One socket per client: the shipped limit leaves room under a process's open-files limit for its other files.
         await using var stack = await StreamingStack.StartAsync(output);
 
         Assert.Equal(19_000, (await stack.GetMetricsAsync()).Long("max_clients"));

@@ -4,12 +4,12 @@ namespace RandomDemo.Tests.Publishing.ComposeRun;
 
 /// <summary>
 /// A podman engine of the test's own: its storage, network definitions, settings and Docker-API socket
-/// live in one temporary directory, so the machine's own images, containers and networks are never
+/// live in one temporary directory, so the host's own images, containers and networks are never
 /// touched and all of it goes on dispose. docker-compose talks to it through <c>DOCKER_HOST</c>.
 /// </summary>
 /// <remarks>
-/// Podman runs healthchecks from systemd timers, and these machines have no systemd: without a timer a
-/// container stays "starting" and <c>depends_on: service_healthy</c> never holds. The engine's own
+/// Podman runs healthchecks from systemd timers: on a host without systemd a container stays
+/// "starting" and <c>depends_on: service_healthy</c> never holds. The engine's own
 /// <c>podman healthcheck run</c> (the image's healthcheck command, run in the container, its result
 /// recorded by podman) is called here every <see cref="HealthcheckInterval"/> instead. Docker runs
 /// healthchecks itself.
@@ -44,9 +44,9 @@ public sealed class PodmanEngine : IAsyncDisposable
         }
 
         var directory = System.IO.Directory.CreateTempSubdirectory("randomdemo-podman-").FullName;
-        // Open files lowered to what a process here may set (no CAP_SYS_RESOURCE); runc, because crun
-        // refuses these machines' hybrid cgroups; its own tmp_dir, so that the reset at the end never
-        // touches the machine's /run/libpod (seen: "unlinkat /run/libpod/events: directory not empty").
+        // Open files no higher than a process without CAP_SYS_RESOURCE may set; runc, because crun
+        // refuses hybrid cgroup hierarchies; its own tmp_dir, so that the reset at the end never
+        // touches the host's /run/libpod.
         await File.WriteAllTextAsync(Path.Combine(directory, "containers.conf"), $"""
             [containers]
             default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
