@@ -9,7 +9,9 @@
 # STREAMING_ENV (extra NAME=VALUE settings for the streaming service), COMPARE_REPO (another
 # checkout, built in Release: its streaming service runs each case too, alternating, as "before"),
 # ROUNDS (1: each case once per side), PROCESSES (1: load processes per case, each holding
-# CLIENTS / PROCESSES; open files are capped at 20,000 per process: 19,000 clients need two).
+# CLIENTS / PROCESSES; open files are capped at 20,000 per process: 19,000 clients need two),
+# TYPED (1: also run, alternating, "typed": the server a .NET user would write instead, loadtool
+# typed-sse-server: TypedResults.ServerSentEvents reading a bounded Channel per client).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CLIENTS=${CLIENTS:-1000 5000 10000}
@@ -18,6 +20,7 @@ DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-1}
 PROCESSES=${PROCESSES:-1}
 COMPARE_REPO=${COMPARE_REPO:-}
+TYPED=${TYPED:-0}
 read -r -a STREAMING_EXTRA <<<"${STREAMING_ENV:-}"
 
 ensure_commands ss
@@ -28,21 +31,27 @@ start_service RandomDemo.Generator "$generator_port"
 
 sides=(after)
 [ -n "$COMPARE_REPO" ] && sides+=(before)
+[ "$TYPED" = 1 ] && sides+=(typed)
 for frequency in $FREQUENCIES_MS; do
     for clients in $CLIENTS; do
         for round in $(seq 1 "$ROUNDS"); do
             for side in "${sides[@]}"; do
                 streaming_port=$(free_port)
-                repo=$REPO_DIR
-                [ "$side" = before ] && repo=$COMPARE_REPO
-                SERVICE_REPO=$repo start_service RandomDemo.Streaming "$streaming_port" "services__generator__http__0=http://127.0.0.1:$generator_port" \
-                    "Upstream__FrequencyMs=$frequency" "Streaming__MaxClients=20000" "${STREAMING_EXTRA[@]}"
+                if [ "$side" = typed ]; then
+                    start_process "typed-sse-server-$streaming_port" "listening on" dotnet "$LOADTOOL" typed-sse-server --port "$streaming_port" \
+                        --generator "http://127.0.0.1:$generator_port" --frequency-ms "$frequency"
+                else
+                    repo=$REPO_DIR
+                    [ "$side" = before ] && repo=$COMPARE_REPO
+                    SERVICE_REPO=$repo start_service RandomDemo.Streaming "$streaming_port" "services__generator__http__0=http://127.0.0.1:$generator_port" \
+                        "Upstream__FrequencyMs=$frequency" "Streaming__MaxClients=20000" "${STREAMING_EXTRA[@]}"
+                fi
                 streaming_pid=$STARTED_PID
                 url="http://127.0.0.1:$streaming_port/stream"
                 run="$frequency-$clients-$round-$side"
                 timeout 120 dotnet "$LOADTOOL" churn --url "$url" --cycles 500 --parallel 50 --until retry --warmup 0 --settle 2 >"$RUN_DIR/warmup-$run.txt" \
                     || { cat "$RUN_DIR/warmup-$run.txt" >&2; die "warm-up failed"; }
-                log "sse: $clients clients, upstream every $frequency ms${COMPARE_REPO:+, $side (round $round)}"
+                log "sse: $clients clients, upstream every $frequency ms, $side (round $round)"
                 # The first process measures the server (its baseline before any client); the others
                 # connect once it holds its own, and every window opens when the server counts them all.
                 per_process=$((clients / PROCESSES))
@@ -60,7 +69,7 @@ for frequency in $FREQUENCIES_MS; do
                 fi
                 wait "$measuring" "${parts[@]}" || true
                 cat "$RUN_DIR/sse-$run.txt" "$RUN_DIR"/sse-"$run"-part*.txt >&2 2>/dev/null || true
-                add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run.txt" | sed "s/^RESULT sse/RESULT sse frequency_ms=$frequency${COMPARE_REPO:+ side=$side round=$round}/")"
+                add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run.txt" | sed "s/^RESULT sse/RESULT sse frequency_ms=$frequency side=$side round=$round/")"
                 for part in $(seq 2 "$PROCESSES"); do
                     add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run-part$part.txt" | sed "s/^RESULT sse/RESULT sse-part frequency_ms=$frequency part=$part/")"
                 done

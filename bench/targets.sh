@@ -14,7 +14,7 @@ cat "$@" | awk '
             (kind == "<=" ? value <= target : value >= target) ? "met" : "MISSED" }
     /^RESULT gateway / && !/gateway-alloc/ { gw_ratio = field($0, "median_ratio_to_bare"); gw_p99 = field($0, "median_p99_vs_bare+grpc"); gw_rps = field($0, "median_rps") }
     /^RESULT gateway-alloc/ && /target=gateway / { gw_bytes = field($0, "bytes_per_request"); split(field($0, "gcs"), gw_gcs, "/") }
-    /^RESULT sse frequency_ms=/ && !/side=before/ {
+    /^RESULT sse frequency_ms=/ && /side=after/ {
         clients = field($0, "server_clients"); if (clients == "") clients = field($0, "clients")
         frequency = field($0, "frequency_ms"); key = clients "@" frequency
         n[key]++; p99[key, n[key]] = field($0, "p99_ms"); fan[key, n[key]] = field($0, "fanout_p99_ms"); kb[key, n[key]] = field($0, "kb_per_conn")
