@@ -10,8 +10,10 @@
 # checkout, built in Release: its streaming service runs each case too, alternating, as "before"),
 # ROUNDS (1: each case once per side), PROCESSES (1: load processes per case, each holding
 # CLIENTS / PROCESSES; open files are capped at 20,000 per process: 19,000 clients need two),
-# TYPED (1: also run, alternating, "typed": the server a .NET user would write instead, loadtool
-# typed-sse-server: TypedResults.ServerSentEvents reading a bounded Channel per client).
+# BASELINES (empty; "typed floor": these servers run each case too, alternating: "typed" = loadtool
+# typed-sse-server, what a .NET user would write instead (TypedResults.ServerSentEvents reading a
+# bounded Channel per client); "floor" = loadtool socket-floor-server, plain sockets and one blocking
+# send per client from one thread per core, the least any server can spend here).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CLIENTS=${CLIENTS:-1000 5000 10000}
@@ -20,7 +22,7 @@ DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-1}
 PROCESSES=${PROCESSES:-1}
 COMPARE_REPO=${COMPARE_REPO:-}
-TYPED=${TYPED:-0}
+BASELINES=${BASELINES:-}
 read -r -a STREAMING_EXTRA <<<"${STREAMING_ENV:-}"
 
 ensure_commands ss
@@ -31,14 +33,17 @@ start_service RandomDemo.Generator "$generator_port"
 
 sides=(after)
 [ -n "$COMPARE_REPO" ] && sides+=(before)
-[ "$TYPED" = 1 ] && sides+=(typed)
+read -r -a baselines <<<"$BASELINES"
+sides+=("${baselines[@]}")
 for frequency in $FREQUENCIES_MS; do
     for clients in $CLIENTS; do
         for round in $(seq 1 "$ROUNDS"); do
             for side in "${sides[@]}"; do
                 streaming_port=$(free_port)
-                if [ "$side" = typed ]; then
-                    start_process "typed-sse-server-$streaming_port" "listening on" dotnet "$LOADTOOL" typed-sse-server --port "$streaming_port" \
+                if [ "$side" = typed ] || [ "$side" = floor ]; then
+                    command=typed-sse-server
+                    [ "$side" = floor ] && command=socket-floor-server
+                    start_process "$command-$streaming_port" "listening on" dotnet "$LOADTOOL" "$command" --port "$streaming_port" \
                         --generator "http://127.0.0.1:$generator_port" --frequency-ms "$frequency"
                 else
                     repo=$REPO_DIR
