@@ -39,6 +39,7 @@ internal static class SseFanOutCommand
         using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
 
         Console.WriteLine($"sse: {clients} clients on {url} (load average {ProcessSample.LoadAverage()})");
+        var selfBefore = ProcessSample.Self();
         ProcessSample? serverBefore = serverPid is { } pid ? ProcessSample.Take(pid) : null;
         var heapBefore = serverPid is { } gcPid ? await FullGc.CollectAsync(gcPid, TimeSpan.FromSeconds(15)) : null;
 
@@ -110,7 +111,9 @@ internal static class SseFanOutCommand
             + $"sequence!=id {held.Sum(c => c.SequenceMismatches)}, gap/reset notices {held.Sum(c => c.Notices)}, ended by server {held.Count(c => c.EndedByServer)}, "
             + $"server clients {beforeWindow.Clients} -> {after.Clients}, server drops {after.ClientsDropped - start.ClientsDropped}");
         Console.WriteLine($"latency: {window.Latency.Summary()}");
-        Console.WriteLine($"loadtool cpu: {ProcessSample.CpuPercent(selfStart, selfEnd):F0}% of one core; load average {ProcessSample.LoadAverage()}");
+        var selfKbPerClient = (selfEnd.RssKb - selfBefore.RssKb) / (double)Math.Max(1, connected);
+        Console.WriteLine($"loadtool cpu: {ProcessSample.CpuPercent(selfStart, selfEnd):F0}% of one core during the window; rss {selfBefore.RssKb / 1024.0:F1} MB before, "
+            + $"{selfEnd.RssKb / 1024.0:F1} MB with {connected} clients: {selfKbPerClient:F1} KB per client; load average {ProcessSample.LoadAverage()}");
 
         var inService = "";
         if (fanOutWindow is { } f)
@@ -137,7 +140,7 @@ internal static class SseFanOutCommand
 
         Console.WriteLine($"RESULT sse clients={clients} connected={connected} server_clients={beforeWindow.Clients} complete={complete} events={windowEvents} "
             + $"p50_ms={window.Latency.PercentileMs(0.5):F1} p99_ms={window.Latency.PercentileMs(0.99):F1} max_ms={window.Latency.MaxMs:F1}{inService}{resources} "
-            + $"loadtool_cpu_pct={ProcessSample.CpuPercent(selfStart, selfEnd):F0}");
+            + $"loadtool_cpu_pct={ProcessSample.CpuPercent(selfStart, selfEnd):F0} loadtool_kb_per_client={selfKbPerClient:F1}");
         return complete == clients ? 0 : 1;
     }
 
