@@ -1,6 +1,7 @@
 using System.Net;
 using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
+using RandomDemo.Contracts;
 
 namespace RandomDemo.Tests.Gateway;
 
@@ -85,7 +86,7 @@ public sealed class GatewayUpstreamFailureTests(ITestOutputHelper output)
 
         // The gateway noticed every hang-up (long before the one-minute deadline) and stays healthy.
         await gateway.WaitForLinesAsync(line => line.Contains("Client closed the request", StringComparison.Ordinal), hangUps, "hang-up noticed", OutputTimeout);
-        using var health = await client.GetAsync("/health");
+        using var health = await client.GetAsync(HealthEndpoints.Health);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.DoesNotContain(gateway.Output, line =>
             line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal) || line.StartsWith("warn:", StringComparison.Ordinal));

@@ -18,7 +18,7 @@ public sealed class HealthProbeTests(GeneratorFixture generator) : IClassFixture
     [InlineData(HealthProbe.Http)]
     public async Task Probe_of_a_port_nothing_listens_on_exits_1(string kind)
     {
-        var probe = await Probe(kind, $"http://127.0.0.1:{ServiceProcess.FreePort()}/health");
+        var probe = await Probe(kind, $"http://127.0.0.1:{ServiceProcess.FreePort()}{HealthEndpoints.Health}");
         Assert.Equal(1, probe.ExitCode);
     }
 
@@ -26,7 +26,7 @@ public sealed class HealthProbeTests(GeneratorFixture generator) : IClassFixture
     public async Task Http_probe_of_the_h2c_only_generator_exits_1()
     {
         // The generator answers HTTP/1.1 with 400: why its healthcheck must speak gRPC.
-        var probe = await Probe(HealthProbe.Http, new Uri(generator.Process.BaseAddress, "/health").ToString());
+        var probe = await Probe(HealthProbe.Http, new Uri(generator.Process.BaseAddress, HealthEndpoints.Health).ToString());
         Assert.Equal(1, probe.ExitCode);
     }
 

@@ -2,6 +2,7 @@ using RandomDemo.Tests.Infrastructure;
 using RandomDemo.Tests.ScaleOut;
 using RandomDemo.Tests.Streaming;
 using Xunit.Abstractions;
+using RandomDemo.Contracts;
 
 namespace RandomDemo.Tests.Publishing;
 
@@ -28,7 +29,7 @@ public sealed class PublishedProxyRunTests(ScaledOutPublishedOutput published, I
         _set = await ReplicaSet.StartAsync(output, replicas: 2, frequencyMs: 1000);
         StartNginx(_set.Replicas);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.UntilAsync(() => http.AnswersOkAsync(new Uri(ProxyAddress, "/health")), WaitTimeout, "a ready replica answering /health through nginx");
+        await Eventually.UntilAsync(() => http.AnswersOkAsync(new Uri(ProxyAddress, HealthEndpoints.Health)), WaitTimeout, "a ready replica answering /health through nginx");
     }
 
     public async Task DisposeAsync()
