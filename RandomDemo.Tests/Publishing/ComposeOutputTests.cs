@@ -120,7 +120,7 @@ public sealed class ComposeOutputTests(PublishedOutput published) : IClassFixtur
     public void Default_images_are_the_ones_the_image_build_names(string name, string project)
     {
         // scripts/build-images.sh builds ContainerRepository:latest for every project that names one.
-        var projectFile = XDocument.Load(Path.Combine(ServiceProcess.RepositoryRoot, project, project + ".csproj"));
+        var projectFile = XDocument.Load(Path.Combine(Repository.Root, project, project + ".csproj"));
         var repository = projectFile.Descendants("ContainerRepository").Single().Value;
         Assert.Equal($"{repository}:latest", published.EnvironmentFile[$"{name.ToUpperInvariant()}_IMAGE"]);
     }

@@ -135,7 +135,7 @@ public sealed partial class ScaledOutPublishingTests(ScaledOutPublishedOutput pu
         // only, and nginx -t resolves it (at start nginx resolves it to every replica).
         var config = published.WriteNginxConfig(scratch.Path, [$"127.0.0.1:{ServicePorts.Streaming}"]);
 
-        var check = await FinishedProcess.RunAsync(ScaledOutPublishedOutput.Nginx, "-t", "-p", scratch.Path, "-c", config);
+        var check = await StartedProcess.RunAsync(ScaledOutPublishedOutput.Nginx, "-t", "-p", scratch.Path, "-c", config);
 
         Assert.True(check.ExitCode == 0, check.Output);
         Assert.Contains("test is successful", check.Output);

@@ -19,7 +19,7 @@ public sealed class ContentRootTests(ITestOutputHelper output)
         var elsewhere = Directory.CreateTempSubdirectory("randomdemo-cwd-");
         try
         {
-            await using var service = await ServiceProcess.StartAsync(project, output, workingDirectory: elsewhere.FullName);
+            await using var service = await StartedProcess.StartServiceAsync(project, output, workingDirectory: elsewhere.FullName);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(service.BaseAddress, HealthEndpoints.Health))
             {
