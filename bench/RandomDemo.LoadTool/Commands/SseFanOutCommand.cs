@@ -32,7 +32,7 @@ internal static class SseFanOutCommand
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var endpoint = new IPEndPoint((await Dns.GetHostAddressesAsync(url.Host, cancellation))[0], url.Port);
-        var request = SseConnection.Request(url);
+        var request = EventStream.Request(url);
         var window = new DeliveryWindow();
         var connections = Enumerable.Range(0, clients).Select(_ => new SseConnection(window, StopAfter.Never)).ToArray();
         var runs = new Task[clients];
@@ -88,7 +88,7 @@ internal static class SseFanOutCommand
 
         // Late events still count (their latency says how late); stop waiting once all have the last one.
         var graceDeadline = DateTime.UtcNow + grace;
-        while (DateTime.UtcNow < graceDeadline && connections.Any(c => c.Ready.IsCompletedSuccessfully && c.LastId < window.ToId && c.Failure is null && !c.EndedByServer))
+        while (DateTime.UtcNow < graceDeadline && connections.Any(c => c.Ready.IsCompletedSuccessfully && c.Order.LastId < window.ToId && c.Failure is null && !c.EndedByServer))
         {
             await Task.Delay(100, cancellation);
         }
@@ -99,16 +99,16 @@ internal static class SseFanOutCommand
         // After the window, with every client still connected: what live objects hold per connection.
         var heapWithClients = serverPid is { } gcPid2 ? await FullGc.CollectAsync(gcPid2, TimeSpan.FromSeconds(15)) : null;
         var held = connections.Where(c => c.Ready.IsCompletedSuccessfully).ToArray();
-        var complete = held.Count(c => c.FirstId <= window.FromId + 1 && c.LastId >= window.ToId
-            && c.MissingIds == 0 && c.OutOfOrder == 0 && c.Failure is null && !c.EndedByServer);
+        var complete = held.Count(c => c.Order.FirstId <= window.FromId + 1 && c.Order.LastId >= window.ToId
+            && c.Order.Missing == 0 && c.Order.Duplicates == 0 && c.Order.Resets == 0 && c.Failure is null && !c.EndedByServer);
         var windowEvents = window.ToId - window.FromId;
 
         await hangUp.CancelAsync();
         await Task.WhenAll(runs.Where(run => run is not null)).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
 
         Console.WriteLine($"window: events {window.FromId + 1}..{window.ToId} ({windowEvents} events in {duration.TotalSeconds:F0} s, {windowEvents / duration.TotalSeconds:F1}/s)");
-        Console.WriteLine($"delivery: {complete}/{connected} clients got every window event in order; missing ids {held.Sum(c => c.MissingIds)}, out of order {held.Sum(c => c.OutOfOrder)}, "
-            + $"sequence!=id {held.Sum(c => c.SequenceMismatches)}, gap/reset notices {held.Sum(c => c.Notices)}, ended by server {held.Count(c => c.EndedByServer)}, "
+        Console.WriteLine($"delivery: {complete}/{connected} clients got every window event in order; missing ids {held.Sum(c => c.Order.Missing)}, out of order {held.Sum(c => c.Order.Duplicates)}, "
+            + $"sequence!=id {held.Sum(c => c.SequenceMismatches)}, gap/reset notices {held.Sum(c => c.Order.Gaps + c.Order.Resets)}, ended by server {held.Count(c => c.EndedByServer)}, "
             + $"server clients {beforeWindow.Clients} -> {after.Clients}, server drops {after.ClientsDropped - start.ClientsDropped}");
         Console.WriteLine($"latency: {window.Latency.Summary()}");
         var selfKbPerClient = (selfEnd.RssKb - selfBefore.RssKb) / (double)Math.Max(1, connected);
