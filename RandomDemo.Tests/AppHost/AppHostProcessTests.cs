@@ -7,13 +7,13 @@ namespace RandomDemo.Tests.AppHost;
 
 /// <summary>The AppHost as the user runs it: a process with arguments, signals and an exit code.</summary>
 // In the AppHost collection: apps of the AppHost (each with its own DCP) run one at a time, never
-// beside the shared app, which an overlapping start or shutdown was seen to disturb on this machine.
+// beside the shared app: two DCPs starting or stopping at once can disturb each other.
 [Collection(AppHostCollection.Name)]
 public sealed class AppHostProcessTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
-    /// <summary>The bound for a killed AppHost: DCP notices and takes everything down.</summary>
+    /// <summary>How soon after a killed AppHost DCP must have noticed and taken everything down.</summary>
     private static readonly TimeSpan GoneAfterKill = TimeSpan.FromSeconds(10);
 
     [Fact]

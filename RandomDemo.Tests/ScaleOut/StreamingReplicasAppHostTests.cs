@@ -13,7 +13,7 @@ namespace RandomDemo.Tests.ScaleOut;
 /// three streaming processes and one redis-server; through the one streaming port, the shared log's
 /// events with consecutive ids, a resume after Last-Event-ID, and a failover from a killed replica
 /// with no event lost or repeated, for a test client and for the test page in a real browser.
-/// One app for all of it: a start costs a minute on this machine.
+/// One app for all of it: starting the AppHost with replicas is slow.
 /// </summary>
 [Collection(AppHostCollection.Name)]
 public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITestOutputHelper output)
