@@ -28,7 +28,7 @@ internal static class ChurnCommand
         var settle = TimeSpan.FromSeconds(commandLine.Int("settle", 10, 0, 300));
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var endpoint = new IPEndPoint((await Dns.GetHostAddressesAsync(url.Host, cancellation))[0], url.Port);
+        var endpoint = (await StreamTarget.ResolveAsync(url, cancellation)).Server;
         var request = EventStream.Request(url);
         Console.WriteLine($"churn: {cycles} cycles, {parallel} in parallel, until {until} (load average {ProcessSample.LoadAverage()})");
 

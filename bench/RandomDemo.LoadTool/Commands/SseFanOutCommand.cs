@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using RandomDemo.LoadTool.Cli;
 using RandomDemo.LoadTool.Measurement;
 using RandomDemo.LoadTool.Sse;
@@ -31,7 +30,7 @@ internal static class SseFanOutCommand
         var connectTimeout = TimeSpan.FromSeconds(commandLine.Int("connect-timeout", 120, 1, 900));
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var endpoint = new IPEndPoint((await Dns.GetHostAddressesAsync(url.Host, cancellation))[0], url.Port);
+        var endpoint = (await StreamTarget.ResolveAsync(url, cancellation)).Server;
         var request = EventStream.Request(url);
         var window = new DeliveryWindow();
         var connections = Enumerable.Range(0, clients).Select(_ => new SseConnection(window, StopAfter.Never)).ToArray();

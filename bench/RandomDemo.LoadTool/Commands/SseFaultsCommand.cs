@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using RandomDemo.LoadTool.Cli;
 using RandomDemo.LoadTool.Measurement;
 using RandomDemo.LoadTool.Sse;
@@ -37,10 +36,10 @@ internal static class SseFaultsCommand
         var probe = generator is null ? null : new GeneratorProbe(generator, clock);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var probing = probe?.RunAsync(stop.Token) ?? Task.CompletedTask;
-        List<StreamTarget> targets = [new(await EndpointAsync(url, cancellation), url)];
+        List<StreamTarget> targets = [await StreamTarget.ResolveAsync(url, cancellation)];
         if (failoverUrl is not null)
         {
-            targets.Add(new(await EndpointAsync(failoverUrl, cancellation), failoverUrl));
+            targets.Add(await StreamTarget.ResolveAsync(failoverUrl, cancellation));
         }
 
         var resumes = new LatencyHistogram();
@@ -93,7 +92,4 @@ internal static class SseFaultsCommand
             + $"resume_max_ms={resumes.MaxMs:F0} outages={resumedAfterOutage.Count} first_event_after_up_ms={string.Join('/', resumedAfterOutage.Select(ms => ms.ToString("F0")))} verdict={(ok ? "ok" : "FAILED")}");
         return ok ? 0 : 1;
     }
-
-    private static async Task<IPEndPoint> EndpointAsync(Uri url, CancellationToken cancellation) =>
-        new((await Dns.GetHostAddressesAsync(url.Host, cancellation))[0], url.Port);
 }

@@ -21,6 +21,13 @@ internal readonly record struct StreamEvent(EventKind Kind, long Id, long Timest
 /// <summary>How one /stream connection ended: the server ended it, or it failed (and why); neither when the client hung up.</summary>
 internal readonly record struct StreamEnd(bool EndedByServer, string? Failure);
 
+/// <summary>Where a client connects: the address and the /stream URL (its request line and Host).</summary>
+internal sealed record StreamTarget(EndPoint Server, Uri Url)
+{
+    public static async Task<StreamTarget> ResolveAsync(Uri url, CancellationToken cancellation) =>
+        new(new IPEndPoint((await Dns.GetHostAddressesAsync(url.Host, cancellation))[0], url.Port), url);
+}
+
 /// <summary>What a client does with one /stream connection; each answer false hangs up.</summary>
 internal interface IEventStreamSink
 {

@@ -215,7 +215,7 @@ internal sealed class EventStreamResponse : Stream
                     (body, at, _chunkRemaining) = (body + take, at + take, _chunkRemaining - take);
                     _framing = _chunkRemaining == 0 ? Framing.DataEnd : Framing.Data;
                     continue;
-                case Framing.Size when next == (byte)'\n':
+                case Framing.Size or Framing.SizeExtension when next == (byte)'\n':
                     _framing = _chunkRemaining == 0 ? Framing.Trailer : Framing.Data;
                     break;
                 case Framing.Size when next == (byte)';':
@@ -223,9 +223,6 @@ internal sealed class EventStreamResponse : Stream
                     break;
                 case Framing.Size when next != (byte)'\r':
                     _chunkRemaining = checked((_chunkRemaining * 16) + HexDigit(next));
-                    break;
-                case Framing.SizeExtension when next == (byte)'\n':
-                    _framing = _chunkRemaining == 0 ? Framing.Trailer : Framing.Data;
                     break;
                 case Framing.DataEnd when next == (byte)'\n':
                     _framing = Framing.Size;

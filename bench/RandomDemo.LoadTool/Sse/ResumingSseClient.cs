@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using RandomDemo.LoadTool.Measurement;
 
 namespace RandomDemo.LoadTool.Sse;
@@ -64,9 +63,6 @@ internal sealed class EventArrivals(Stopwatch clock)
 
     private readonly record struct Arrival(long Id, TimeSpan At, long ReceivedUnixMs, long TimestampMs);
 }
-
-/// <summary>Where a client connects: the address and the /stream URL (its request line and Host).</summary>
-internal sealed record StreamTarget(EndPoint Server, Uri Url);
 
 /// <summary>
 /// One SSE client on a raw socket that behaves like a browser's EventSource: when its stream ends
