@@ -7,13 +7,13 @@ namespace RandomDemo.Tests.AppHost;
 
 /// <summary>The AppHost as the user runs it: a process with arguments, signals and an exit code.</summary>
 // In the AppHost collection: apps of the AppHost (each with its own DCP) run one at a time, never
-// beside the shared app, which an overlapping start or shutdown was seen to disturb on this machine.
+// beside the shared app: two DCPs starting or stopping at once can disturb each other.
 [Collection(AppHostCollection.Name)]
 public sealed class AppHostProcessTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
-    /// <summary>The issue's bound for a killed AppHost: DCP notices and takes everything down.</summary>
+    /// <summary>How soon after a killed AppHost DCP must have noticed and taken everything down.</summary>
     private static readonly TimeSpan GoneAfterKill = TimeSpan.FromSeconds(10);
 
     [Fact]
@@ -22,14 +22,14 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
         using var holder = new TcpListener(IPAddress.Loopback, 0);
         holder.Start();
         var port = ((IPEndPoint)holder.LocalEndpoint).Port;
-        await using var appHost = AppHostProcess.Start(output, $"--Ports:gateway={port}");
+        await using var appHost = StartedProcess.StartAppHost(output, $"--Ports:gateway={port}");
 
-        var exitCode = await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout);
+        var exitCode = await appHost.WaitForExitAsync(StartedProcess.AppHostExitTimeout);
 
         Assert.Equal(1, exitCode);
-        var error = Assert.Single(appHost.Lines, line => line.StartsWith("error:", StringComparison.Ordinal));
+        var error = Assert.Single(appHost.Output, line => line.StartsWith("error:", StringComparison.Ordinal));
         Assert.Equal($"error: Port {port} is already in use; it is the http endpoint of gateway. Stop what holds it, or choose another port with --Ports:gateway=<port>.", error);
-        Assert.DoesNotContain(appHost.Lines, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.DoesNotContain(appHost.Output, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
         Assert.Empty(appHost.Descendants());
     }
 
@@ -38,19 +38,19 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
     [InlineData("--Ports:streaming=70000", "--Ports:streaming must be a TCP port from 1 to 65535, not '70000'.")]
     public async Task A_bad_port_setting_is_named_in_one_line(string argument, string message)
     {
-        await using var appHost = AppHostProcess.Start(output, argument);
+        await using var appHost = StartedProcess.StartAppHost(output, argument);
 
-        Assert.Equal(2, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
-        Assert.Equal("error: " + message, Assert.Single(appHost.Lines, line => line.StartsWith("error:", StringComparison.Ordinal)));
-        Assert.DoesNotContain(appHost.Lines, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.Equal(2, await appHost.WaitForExitAsync(StartedProcess.AppHostExitTimeout));
+        Assert.Equal("error: " + message, Assert.Single(appHost.Output, line => line.StartsWith("error:", StringComparison.Ordinal)));
+        Assert.DoesNotContain(appHost.Output, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Ctrl_C_stops_every_service_gracefully_and_the_streaming_service_saves_its_state()
     {
-        await using var appHost = AppHostProcess.Start(output);
+        await using var appHost = StartedProcess.StartAppHost(output);
         await appHost.WaitUntilServingAsync(StartTimeout);
-        Assert.Contains(appHost.Lines, line => line.Contains($"Login to the dashboard at http://localhost:{appHost.Ports["dashboard"]}/login?t=", StringComparison.Ordinal));
+        Assert.Contains(appHost.Output, line => line.Contains($"Login to the dashboard at http://localhost:{appHost.Ports["dashboard"]}/login?t=", StringComparison.Ordinal));
         var services = appHost.ServiceProcesses();
         Assert.Equal(["RandomDemo.Gateway", "RandomDemo.Generator", "RandomDemo.Streaming"], services.Keys.Order());
         var everything = appHost.Descendants();
@@ -59,10 +59,10 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
 
         appHost.PressCtrlC();
 
-        Assert.Equal(0, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
+        Assert.Equal(0, await appHost.WaitForExitAsync(StartedProcess.AppHostExitTimeout));
         foreach (var pid in everything)
         {
-            await ProcessSignals.WaitUntilGoneAsync(pid, AppHostProcess.ExitTimeout);
+            await ProcessSignals.WaitUntilGoneAsync(pid, StartedProcess.AppHostExitTimeout);
         }
 
         // Written by the streaming service's graceful shutdown only: a SIGKILL after DCP's 6 s would leave none.
@@ -73,7 +73,7 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task A_killed_AppHost_leaves_no_process_and_no_held_port()
     {
-        await using var appHost = AppHostProcess.Start(output);
+        await using var appHost = StartedProcess.StartAppHost(output);
         await appHost.WaitUntilServingAsync(StartTimeout);
         var everything = appHost.Descendants();
         Assert.Contains(appHost.ServiceProcesses().Values, everything.Contains);
@@ -101,21 +101,21 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
         var home = Directory.CreateTempSubdirectory("randomdemo-home-").FullName;
         try
         {
-            await using (var aspireRun = AppHostProcess.StartWithAspireCli(output, home))
+            await using (var aspireRun = StartedProcess.StartWithAspireCli(output, home))
             {
                 await aspireRun.WaitUntilServingAsync(StartTimeout);
                 Assert.Contains(aspireRun.ServiceProcesses().Keys, name => name == "RandomDemo.Gateway");
 
                 aspireRun.PressCtrlC();
 
-                Assert.Equal(0, await aspireRun.WaitForExitAsync(AppHostProcess.ExitTimeout));
+                Assert.Equal(0, await aspireRun.WaitForExitAsync(StartedProcess.AppHostExitTimeout));
             }
 
             // Whatever the CLI left in that home (its settings, a development certificate it made) does not stop the AppHost.
-            await using var appHost = AppHostProcess.StartIn(output, home);
+            await using var appHost = StartedProcess.StartAppHostIn(output, home);
             await appHost.WaitUntilServingAsync(StartTimeout);
             appHost.PressCtrlC();
-            Assert.Equal(0, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
+            Assert.Equal(0, await appHost.WaitForExitAsync(StartedProcess.AppHostExitTimeout));
         }
         finally
         {

@@ -41,7 +41,7 @@ public sealed class AppHostTests(AppHostFixture app, ChromiumFixture chromium, I
         Assert.NotEqual(ServicePorts.Gateway, RunningApp.GetEndpoint(ServiceNames.Gateway, "http").Port);
         Assert.NotEqual(ServicePorts.Streaming, RunningApp.GetEndpoint(ServiceNames.Streaming, "http").Port);
         using var gateway = RunningApp.CreateHttpClient(ServiceNames.Gateway);
-        Assert.Equal("""{"status":"ok"}""", await gateway.GetStringAsync("/health"));
+        Assert.Equal("""{"status":"ok"}""", await gateway.GetStringAsync(HealthEndpoints.Health));
     }
 
     [Fact]

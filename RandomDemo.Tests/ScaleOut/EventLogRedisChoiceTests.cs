@@ -102,9 +102,9 @@ public sealed class EventLogRedisChoiceTests
     public async Task A_bad_value_is_one_line_and_exit_code_2_from_the_apphost()
     {
         // Free ports, in case the check ever let it start: nothing on the documented ones.
-        var run = await FinishedProcess.RunAsync(new Dictionary<string, string>(), BuildTimeout,
-            "dotnet", ServiceProcess.BuildOutput("RandomDemo.AppHost"),
-            $"--Ports:generator={ServiceProcess.FreePort()}", $"--Ports:gateway={ServiceProcess.FreePort()}", $"--Ports:streaming={ServiceProcess.FreePort()}",
+        var run = await StartedProcess.RunAsync(new Dictionary<string, string>(), BuildTimeout,
+            "dotnet", Repository.BuildOutput("RandomDemo.AppHost"),
+            $"--Ports:generator={LoopbackPort.Free()}", $"--Ports:gateway={LoopbackPort.Free()}", $"--Ports:streaming={LoopbackPort.Free()}",
             "--AppHost:StreamingReplicas=3", "--AppHost:EventLogRedis=sometimes");
 
         Assert.Equal(AppHostStartupException.BadArgumentExitCode, run.ExitCode);

@@ -12,7 +12,7 @@ public sealed class RedisServer : IAsyncLifetime
 {
     private StartedProcess? _process;
 
-    public int Port { get; } = ServiceProcess.FreePort();
+    public int Port { get; } = LoopbackPort.Free();
 
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=2000";
 
