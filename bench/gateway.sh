@@ -4,7 +4,7 @@
 # on the gateway with its shipped settings (in front of a real generator), on `loadtool bare-kestrel
 # --generator URL` ("bare+grpc": Kestrel answering the same JSON after one plain GrpcChannel call,
 # i.e. the gRPC hop without the gateway's pipeline: the floor the gateway is held to) and on `loadtool
-# bare-kestrel` ("bare": the same JSON with no hop, the ceiling), alternating for ROUNDS rounds after
+# bare-kestrel` ("bare": the same JSON with no hop, the ceiling), both on workstation GC as the gateway, alternating for ROUNDS rounds after
 # a warm-up. "gateway-traced" (TRACED=1, default) is the gateway exporting its traces, metrics and
 # logs over OTLP to `loadtool otlp-sink`, as under the AppHost: what telemetry costs.
 # Then one allocation pass per target: wrk again while `loadtool runtime-stats` reads the
@@ -46,10 +46,10 @@ if [ -n "$COMPARE_REPO" ]; then
     before_pid=$STARTED_PID
 fi
 bare_port=$(free_port)
-start_process bare-kestrel "listening on" dotnet "$LOADTOOL" bare-kestrel --port "$bare_port"
+start_process bare-kestrel "listening on" env DOTNET_gcServer=0 dotnet "$LOADTOOL" bare-kestrel --port "$bare_port"
 bare_pid=$STARTED_PID
 hop_port=$(free_port)
-start_process bare-grpc "listening on" dotnet "$LOADTOOL" bare-kestrel --port "$hop_port" --generator "http://127.0.0.1:$generator_port"
+start_process bare-grpc "listening on" env DOTNET_gcServer=0 dotnet "$LOADTOOL" bare-kestrel --port "$hop_port" --generator "http://127.0.0.1:$generator_port"
 hop_pid=$STARTED_PID
 
 path="/random/number?min=1&max=100"
