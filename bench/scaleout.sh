@@ -131,7 +131,7 @@ sse_phase() {
     events_after=$(last_event_id "${ports[0]}")
     add_summary "RESULT redis $(label) $(awk -v s="$REDIS_SAMPLE" -v e=$((events_after - events_before)) '
         NR > 1 && !/lua\]/ { n++; c[$4]++ }
-        END { printf "round_trips_per_s=%.1f events_per_s=%.2f round_trips_per_event=%.1f by_command=", n / s, e / s, e > 0 ? n / e : 0; for (k in c) printf "%s:%d,", k, c[k] }' \
+        END { printf "round_trips_per_s=%.1f events_per_s=%.2f round_trips_per_event=%.1f by_command=", n / s, e / s, (e > 0 ? n / e : 0); for (k in c) printf "%s:%d,", k, c[k] }' \
         "$RUN_DIR/monitor-$SIDE-$ROUND.txt") redis_rss_kb=$(rss_kb "$redis_pid") load=$(load1)"
 }
 

@@ -37,7 +37,7 @@ internal sealed partial class EventLogReader(
         }
     }
 
-    // Reads at once rather than at the next poll: a log Redis lost waits for every replica's first read (its grace period).
+    // Reads at once rather than at the next poll: a Redis that is back may have lost entries, and takes appends only after every replica's read (its grace period).
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _appended.Writer.TryWrite(true);
 
     private async Task FollowAsync(CancellationToken stoppingToken)

@@ -35,6 +35,12 @@ internal sealed partial class SharedEventLog(
     /// <summary>Appends the held point, if any, when this replica holds the lease and the log takes it.</summary>
     public async Task AppendHeldAsync()
     {
+        // Mostly nothing is held (a producer appends each point as it comes): the lease check then waits for no append.
+        if (Volatile.Read(ref _held) is null)
+        {
+            return;
+        }
+
         await _appending.WaitAsync();
         try
         {

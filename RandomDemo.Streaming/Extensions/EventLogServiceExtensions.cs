@@ -8,9 +8,9 @@ namespace RandomDemo.Streaming.Extensions;
 internal static class EventLogServiceExtensions
 {
     /// <summary>
-    /// How long a log Redis holds nothing of (new, or lost) takes no append: longer than replicas'
-    /// reconnects to a Redis that is back can lie apart (one is tried at each heartbeat once the retry
-    /// interval has passed), after which each reads the log at once and so tells it what it has sent.
+    /// How long the log takes no append on a Redis that did not serve it before (new, restarted, failed
+    /// over): longer than replicas' reconnects to it can lie apart (one is tried at each heartbeat once
+    /// the retry interval has passed), after which each reads the log at once and so tells it what it has sent.
     /// </summary>
     private static readonly TimeSpan LogGracePeriod = TimeSpan.FromSeconds(2);
 
