@@ -11,14 +11,17 @@
 #     replica, the producer's own clients moving to a follower when their stream is lost; the
 #     producer is SIGKILLed: when a follower logs that it is producer, when the next event and the first
 #     event the generator made after the kill reach clients, missing ids (must be 0), duplicates;
-#     FAILOVER_ROUNDS times, the killed replica started again between them.
-# With COMPARE_REPO, 2 and 3 run for both checkouts, alternating ROUNDS times ("after": this one,
+#     FAILOVER_ROUNDS times, the killed replica started again between them;
+#  4. Redis lost: FAILOVER_CLIENTS clients on each replica, redis-server SIGKILLed and started again
+#     empty REDIS_OUTAGE s later: when the first event reaches a client after the restart, gap events,
+#     and ids two replicas sent with different points (an id used again: must be 0).
+# With COMPARE_REPO, 2 to 4 run for both checkouts, alternating ROUNDS times ("after": this one,
 # "before": the other), each on a fresh Redis, with the same generator and load tool.
 #   loadtool sse --url http://127.0.0.1:PORT/stream --clients N --duration 10 --server-pid PID
 #   loadtool sse-faults --url URL --clients N --duration 20 [--failover-url URL] --arrivals FILE
 # Environment: REPLICAS (3), CLIENTS_PER_REPLICA (10000), FREQUENCY_MS (1000), DURATION (10),
 # FAILOVER_CLIENTS (2000 per replica), FAILOVER_ROUNDS (3), LEASE_TTL (00:00:01, EventLog__LeaseTtl),
-# COMPARE_REPO (another checkout, built in Release), ROUNDS (1), REDIS_SAMPLE (10).
+# COMPARE_REPO (another checkout, built in Release), ROUNDS (1), REDIS_SAMPLE (10), REDIS_OUTAGE (3).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 REPLICAS=${REPLICAS:-3}
@@ -31,6 +34,7 @@ FAILOVER_ROUNDS=${FAILOVER_ROUNDS:-3}
 COMPARE_REPO=${COMPARE_REPO:-}
 ROUNDS=${ROUNDS:-1}
 REDIS_SAMPLE=${REDIS_SAMPLE:-10}
+REDIS_OUTAGE=${REDIS_OUTAGE:-3}
 FAILOVER_DURATION=20
 KILL_AFTER=5
 [ "$REPLICAS" -ge 2 ] || die "REPLICAS must be at least 2 (a failover needs a follower)"
@@ -75,13 +79,18 @@ start_replica() {
     SERVICE_REPO=$SET_REPO start_service RandomDemo.Streaming "$1" "${upstream[@]}" "${shared_log[@]}" "${replica_log[@]}"
 }
 
+# start_redis: redis-server on redis_port, nothing saved (a restart comes back empty); sets redis_pid.
+start_redis() {
+    start_process "redis-$redis_port" "Ready to accept connections" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no
+    redis_pid=$STARTED_PID
+}
+
 # start_set SIDE REPO: a fresh redis-server and REPLICAS replicas of REPO's build, serving and warmed up.
 start_set() {
     SIDE=$1
     SET_REPO=$2
     redis_port=$(free_port)
-    start_process "redis-$redis_port" "Ready to accept connections" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no
-    redis_pid=$STARTED_PID
+    start_redis
     shared_log=("ConnectionStrings__events=127.0.0.1:$redis_port,abortConnect=false" "EventLog__Name=bench-$$" "EventLog__LeaseTtl=$LEASE_TTL")
     ports=()
     pids=()
@@ -138,9 +147,28 @@ sse_phase() {
 # log_ms LINE: the epoch ms of a replica log line (UTC timestamps, see replica_log).
 log_ms() { date -u -d "$(cut -d' ' -f1 <<<"$1" | tr 'T' ' ' | tr -d 'Z')" +%s%3N; }
 
+# start_fault_clients NAME [MOVING PORT]: FAILOVER_CLIENTS sse-faults clients on each replica (output
+# RUN_DIR/NAME-replicaN.txt, arrivals RUN_DIR/arrivals-NAME-replicaN.txt); those of replica index MOVING
+# may lose their stream and go on at PORT. Returns once all are connected; their pids are in faults.
+start_fault_clients() {
+    local name=$1 moving=${2:--1} i extra
+    faults=()
+    for i in "${!ports[@]}"; do
+        extra=(--disconnects none)
+        [ "$i" = "$moving" ] && extra=(--disconnects some --failover-url "http://127.0.0.1:$3/stream")
+        timeout $((FAILOVER_DURATION + 200)) dotnet "$LOADTOOL" sse-faults --url "http://127.0.0.1:${ports[$i]}/stream" --clients "$FAILOVER_CLIENTS" \
+            --duration "$FAILOVER_DURATION" --reconnect-ms 250 --arrivals "$RUN_DIR/arrivals-$name-replica$((i + 1)).txt" "${extra[@]}" \
+            >"$RUN_DIR/$name-replica$((i + 1)).txt" 2>&1 &
+        faults+=($!)
+    done
+    for i in "${!ports[@]}"; do
+        timeout 180 bash -c "until grep -q '^connected:' '$RUN_DIR/$name-replica$((i + 1)).txt'; do sleep 0.2; done" || die "$name clients on replica $((i + 1)) did not connect"
+    done
+}
+
 # ---- 3. producer failover, FAILOVER_ROUNDS times on the current set ----
 failover_phase() {
-    local kill_round producer followers faults i extra killed_ms takeover_ms new_producer at survivor_arrivals failover max_missing round_verdict out
+    local kill_round producer followers i killed_ms takeover_ms new_producer at survivor_arrivals failover max_missing round_verdict out
     for kill_round in $(seq 1 "$FAILOVER_ROUNDS"); do
         producer=-1
         for i in "${!ports[@]}"; do [ "$(role_of "${ports[$i]}")" = producer ] && producer=$i; done
@@ -149,19 +177,8 @@ failover_phase() {
         for i in "${!ports[@]}"; do [ "$i" != "$producer" ] && followers+=("$i"); done
         local run="$SIDE-$ROUND-$kill_round"
         log "failover $kill_round/$FAILOVER_ROUNDS ($SIDE, round $ROUND): $FAILOVER_CLIENTS clients on each replica; the producer (replica $((producer + 1)), port ${ports[$producer]}) is SIGKILLed $KILL_AFTER s after all are connected"
-        faults=()
-        for i in "${!ports[@]}"; do
-            extra=(--disconnects none)
-            # The producer's clients are cut off by the kill and move to a follower, as behind a load balancer.
-            [ "$i" = "$producer" ] && extra=(--disconnects some --failover-url "http://127.0.0.1:${ports[${followers[0]}]}/stream")
-            timeout $((FAILOVER_DURATION + 200)) dotnet "$LOADTOOL" sse-faults --url "http://127.0.0.1:${ports[$i]}/stream" --clients "$FAILOVER_CLIENTS" \
-                --duration "$FAILOVER_DURATION" --reconnect-ms 250 --arrivals "$RUN_DIR/arrivals-$run-replica$((i + 1)).txt" "${extra[@]}" \
-                >"$RUN_DIR/failover-$run-replica$((i + 1)).txt" 2>&1 &
-            faults+=($!)
-        done
-        for i in "${!ports[@]}"; do
-            timeout 180 bash -c "until grep -q '^connected:' '$RUN_DIR/failover-$run-replica$((i + 1)).txt'; do sleep 0.2; done" || die "failover clients on replica $((i + 1)) did not connect"
-        done
+        # The producer's clients are cut off by the kill and move to a follower, as behind a load balancer.
+        start_fault_clients "failover-$run" "$producer" "${ports[${followers[0]}]}"
         sleep "$KILL_AFTER"
         killed_ms=$(now_ms)
         kill -KILL "${pids[$producer]}"
@@ -185,7 +202,7 @@ failover_phase() {
         # generator time it carries): the next event after the kill, the first event the generator made
         # after the kill (only the new producer can have appended it), and ids missing between arrivals.
         survivor_arrivals=()
-        for i in "${followers[@]}"; do survivor_arrivals+=("$RUN_DIR/arrivals-$run-replica$((i + 1)).txt"); done
+        for i in "${followers[@]}"; do survivor_arrivals+=("$RUN_DIR/arrivals-failover-$run-replica$((i + 1)).txt"); done
         failover=$(sort -n -k2 "${survivor_arrivals[@]}" | awk -v k="$killed_ms" '
             $2 > k && next_ms == "" { next_ms = $2 - k; next_id = $1 }
             $3 > k && made_ms == "" { made_ms = $2 - k; made_id = $1 }
@@ -206,6 +223,32 @@ failover_phase() {
         pids[producer]=$STARTED_PID
         wait_serving "${ports[$producer]}"
     done
+}
+
+# ---- 4. Redis killed and started again empty, on the current set ----
+redis_restart_phase() {
+    local name="redis-$SIDE-$ROUND" i restarted_ms first reused gaps=0 restart_verdict=ok out
+    log "redis restart ($SIDE, round $ROUND): $FAILOVER_CLIENTS clients on each replica; redis-server SIGKILLed $KILL_AFTER s after all are connected, started again empty $REDIS_OUTAGE s later"
+    start_fault_clients "$name"
+    sleep "$KILL_AFTER"
+    kill -KILL "$redis_pid"
+    sleep "$REDIS_OUTAGE"
+    start_redis
+    restarted_ms=$(now_ms)
+    wait "${faults[@]}" || true
+    for i in "${!ports[@]}"; do
+        out="$RUN_DIR/$name-replica$((i + 1)).txt"
+        cat "$out" >&2
+        add_summary "$(grep -h '^RESULT' "$out" | sed "s/^RESULT sse-faults/RESULT redis-restart $(label) replica=$((i + 1))/")"
+        [ "$(field "$out" verdict)" = ok ] || restart_verdict=FAILED
+        gaps=$((gaps + $(field "$out" gaps || echo 0)))
+    done
+    # Arrivals: id, when it first reached a client of that replica, the generator time of its point.
+    first=$(sort -n -k2 "$RUN_DIR"/arrivals-"$name"-replica*.txt | awk -v r="$restarted_ms" '$2 > r { print $2 - r; exit }')
+    reused=$(cat "$RUN_DIR"/arrivals-"$name"-replica*.txt | awk '($1 in point) && point[$1] != $3 { n++ } { point[$1] = $3 } END { print n + 0 }')
+    [ "$reused" = 0 ] && [ -n "$first" ] || restart_verdict=FAILED
+    [ "$restart_verdict" = ok ] || verdict=FAILED
+    add_summary "RESULT redis-restart-time $(label) first_event_after_restart_ms=${first:-none} gap_events=$gaps ids_sent_with_two_points=$reused load=$(load1) verdict=$restart_verdict"
 }
 
 verdict=ok
@@ -232,6 +275,7 @@ for ROUND in $(seq 1 "$ROUNDS"); do
         start_set "$side" "$repo"
         sse_phase
         failover_phase
+        redis_restart_phase
         stop_set
     done
 done
