@@ -8,7 +8,7 @@ namespace RandomDemo.Streaming.EventLog;
 /// The producer's side of the shared log. Each upstream point becomes the held point, the newest one
 /// not in the log yet; it is appended as soon as this replica may: at once while it holds the lease
 /// (<see cref="ProducerLease"/>), else at the lease check that takes it, or after the log's grace
-/// period. A takeover so sends a point at once instead of a period later. Every replica, the producer
+/// period. So a takeover sends a point at once instead of a period later. Every replica, the producer
 /// too, publishes what the log holds (<see cref="EventLogReader"/>).
 /// </summary>
 internal sealed partial class SharedEventLog(
