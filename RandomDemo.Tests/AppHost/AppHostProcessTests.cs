@@ -48,26 +48,52 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task Ctrl_C_stops_every_service_gracefully_and_the_streaming_service_saves_its_state()
     {
-        await using var appHost = AppHostProcess.Start(output);
+        // DCP keeps each service's console output (in its session folder) after the app has stopped,
+        // and says in its own log how it stopped each process.
+        var dcpLogs = Directory.CreateTempSubdirectory("randomdemo-dcp-logs-").FullName;
+        await using var appHost = AppHostProcess.Start(output, "--DcpPublisher:PreserveExecutableLogs=true",
+            "--DcpPublisher:DiagnosticsLogLevel=debug", $"--DcpPublisher:DiagnosticsLogFolder={dcpLogs}");
         await appHost.WaitUntilServingAsync(StartTimeout);
         Assert.Contains(appHost.Lines, line => line.Contains($"Login to the dashboard at http://localhost:{appHost.Ports["dashboard"]}/login?t=", StringComparison.Ordinal));
         var services = appHost.ServiceProcesses();
         Assert.Equal(["RandomDemo.Gateway", "RandomDemo.Generator", "RandomDemo.Streaming"], services.Keys.Order());
         var everything = appHost.Descendants();
+        var dcpSession = DcpSessionDirectory(everything);
         var stateFile = Path.Combine(appHost.StateDirectory, "streaming.json");
         Assert.False(File.Exists(stateFile));
-
-        appHost.PressCtrlC();
-
-        Assert.Equal(0, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
-        foreach (var pid in everything)
+        try
         {
-            await ProcessSignals.WaitUntilGoneAsync(pid, AppHostProcess.ExitTimeout);
-        }
+            appHost.PressCtrlC();
 
-        // Written by the streaming service's graceful shutdown only: a SIGKILL after DCP's 6 s would leave none.
-        Assert.True(File.Exists(stateFile), $"{stateFile} was not written");
-        Assert.Contains("\"last_event_id\"", await File.ReadAllTextAsync(stateFile), StringComparison.Ordinal);
+            Assert.Equal(0, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
+            foreach (var pid in everything)
+            {
+                await ProcessSignals.WaitUntilGoneAsync(pid, AppHostProcess.ExitTimeout);
+            }
+
+            // Written by the streaming service's graceful shutdown only: a SIGKILL after DCP's 6 s would leave none.
+            Assert.True(File.Exists(stateFile), $"{stateFile} was not written");
+            Assert.Contains("\"last_event_id\"", await File.ReadAllTextAsync(stateFile), StringComparison.Ordinal);
+
+            // Every service went through ASP.NET Core's shutdown and ended on SIGTERM, none was killed,
+            // nothing failed on the way.
+            var dcpLog = Directory.GetFiles(dcpLogs, "*.log").SelectMany(File.ReadAllLines).ToList();
+            Assert.DoesNotContain(dcpLog, line => line.Contains("SIGKILL", StringComparison.Ordinal));
+            foreach (var (project, pid) in services)
+            {
+                Assert.Contains(dcpLog, line => line.Contains($"\"msg\":\"Process stopped by SIGTERM\",\"PID\":{pid}", StringComparison.Ordinal));
+                var console = ServiceConsoleOutput(dcpSession, project);
+                Assert.Contains(console, line => line.Contains("Application is shutting down...", StringComparison.Ordinal));
+                Assert.DoesNotContain(console, IsErrorLine);
+            }
+
+            Assert.DoesNotContain(appHost.Lines, IsErrorLine);
+        }
+        finally
+        {
+            Directory.Delete(dcpSession, recursive: true);
+            Directory.Delete(dcpLogs, recursive: true);
+        }
     }
 
     [Fact]
@@ -93,6 +119,22 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
             listener.Start();
             output.WriteLine($"{name} port {port} is free");
         }
+    }
+
+    private static bool IsErrorLine(string line) => line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal);
+
+    /// <summary>DCP's session folder, where it keeps the services' console output: <c>dcp start-apiserver --kubeconfig {folder}/kubeconfig</c>.</summary>
+    private static string DcpSessionDirectory(IEnumerable<int> processes) =>
+        processes.Select(ResourceProcesses.CommandLineOf)
+            .Where(commandLine => commandLine.Contains("start-apiserver"))
+            .Select(commandLine => Path.GetDirectoryName(commandLine[Array.IndexOf(commandLine, "--kubeconfig") + 1])!)
+            .First();
+
+    /// <summary>The lines one service wrote to its console, from the file DCP kept (the one whose content root is the project's).</summary>
+    private static string[] ServiceConsoleOutput(string dcpSession, string project)
+    {
+        var outputs = Directory.GetFiles(dcpSession, "*_out").Select(File.ReadAllLines).ToList();
+        return Assert.Single(outputs, lines => lines.Any(line => line.Contains($"Content root path: {Path.Combine(ServiceProcess.RepositoryRoot, project)}/", StringComparison.Ordinal)));
     }
 
     [Fact]
