@@ -12,6 +12,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 // What Aspire lacks, added on its own extension points (Lifecycle/, Endpoints/, Health/, Publishing/).
 builder.ReportStartupErrorsInOneLine();
 builder.AddPortConflictCheck();
+builder.AddPromptShutdown();
 builder.AddCrashRestarts();
 builder.AddComposeAndKubernetesPublishing();
 
