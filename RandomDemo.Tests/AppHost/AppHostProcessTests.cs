@@ -48,11 +48,8 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task Ctrl_C_stops_every_service_gracefully_and_the_streaming_service_saves_its_state()
     {
-        // DCP keeps each service's console output (in its session folder) after the app has stopped,
-        // and says in its own log how it stopped each process.
         var dcpLogs = Directory.CreateTempSubdirectory("randomdemo-dcp-logs-").FullName;
-        await using var appHost = AppHostProcess.Start(output, "--DcpPublisher:PreserveExecutableLogs=true",
-            "--DcpPublisher:DiagnosticsLogLevel=debug", $"--DcpPublisher:DiagnosticsLogFolder={dcpLogs}");
+        await using var appHost = AppHostProcess.Start(output, RecordingHowServicesStop(dcpLogs));
         await appHost.WaitUntilServingAsync(StartTimeout);
         Assert.Contains(appHost.Lines, line => line.Contains($"Login to the dashboard at http://localhost:{appHost.Ports["dashboard"]}/login?t=", StringComparison.Ordinal));
         var services = appHost.ServiceProcesses();
@@ -74,19 +71,7 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
             // Written by the streaming service's graceful shutdown only: a SIGKILL after DCP's 6 s would leave none.
             Assert.True(File.Exists(stateFile), $"{stateFile} was not written");
             Assert.Contains("\"last_event_id\"", await File.ReadAllTextAsync(stateFile), StringComparison.Ordinal);
-
-            // Every service went through ASP.NET Core's shutdown and ended on SIGTERM, none was killed,
-            // nothing failed on the way.
-            var dcpLog = Directory.GetFiles(dcpLogs, "*.log").SelectMany(File.ReadAllLines).ToList();
-            Assert.DoesNotContain(dcpLog, line => line.Contains("SIGKILL", StringComparison.Ordinal));
-            foreach (var (project, pid) in services)
-            {
-                Assert.Contains(dcpLog, line => line.Contains($"\"msg\":\"Process stopped by SIGTERM\",\"PID\":{pid}", StringComparison.Ordinal));
-                var console = ServiceConsoleOutput(dcpSession, project);
-                Assert.Contains(console, line => line.Contains("Application is shutting down...", StringComparison.Ordinal));
-                Assert.DoesNotContain(console, IsErrorLine);
-            }
-
+            AssertEveryServiceStoppedGracefully(dcpLogs, dcpSession, services);
             Assert.DoesNotContain(appHost.Lines, IsErrorLine);
         }
         finally
@@ -99,25 +84,63 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task A_killed_AppHost_leaves_no_process_and_no_held_port()
     {
-        await using var appHost = AppHostProcess.Start(output);
+        var dcpLogs = Directory.CreateTempSubdirectory("randomdemo-dcp-logs-").FullName;
+        await using var appHost = AppHostProcess.Start(output, RecordingHowServicesStop(dcpLogs));
         await appHost.WaitUntilServingAsync(StartTimeout);
+        var services = appHost.ServiceProcesses();
         var everything = appHost.Descendants();
-        Assert.Contains(appHost.ServiceProcesses().Values, everything.Contains);
-
-        appHost.KillAbruptly();
-
-        foreach (var pid in everything)
+        Assert.Contains(services.Values, everything.Contains);
+        var dcpSession = DcpSessionDirectory(everything);
+        try
         {
-            await ProcessSignals.WaitUntilGoneAsync(pid, GoneAfterKill);
+            appHost.KillAbruptly();
+
+            var killed = DateTime.UtcNow;
+            foreach (var pid in everything)
+            {
+                var left = GoneAfterKill - (DateTime.UtcNow - killed);
+                await ProcessSignals.WaitUntilGoneAsync(pid, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            }
+
+            foreach (var (name, port) in appHost.Ports)
+            {
+                // Nothing listens any more (connections in TIME_WAIT do not count, as for Kestrel).
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                listener.Start();
+                output.WriteLine($"{name} port {port} is free");
+            }
+
+            // DCP noticed the AppHost's end and stopped the services as on Ctrl+C.
+            AssertEveryServiceStoppedGracefully(dcpLogs, dcpSession, services);
         }
-
-        foreach (var (name, port) in appHost.Ports)
+        finally
         {
-            // Nothing listens any more (connections in TIME_WAIT do not count, as for Kestrel).
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            listener.Start();
-            output.WriteLine($"{name} port {port} is free");
+            Directory.Delete(dcpSession, recursive: true);
+            Directory.Delete(dcpLogs, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// DCP keeps each service's console output (in its session folder) after the app has stopped, and
+    /// says in its own log, written to <paramref name="dcpLogs"/>, how it stopped each process.
+    /// </summary>
+    private static string[] RecordingHowServicesStop(string dcpLogs) =>
+        ["--DcpPublisher:PreserveExecutableLogs=true", "--DcpPublisher:DiagnosticsLogLevel=debug", $"--DcpPublisher:DiagnosticsLogFolder={dcpLogs}"];
+
+    /// <summary>
+    /// Every service went through ASP.NET Core's shutdown; none was killed (DCP, whichever of its processes
+    /// stopped it, logs a SIGKILL and a SIGTERM that did not do); nothing failed on the way.
+    /// </summary>
+    private static void AssertEveryServiceStoppedGracefully(string dcpLogs, string dcpSession, IReadOnlyDictionary<string, int> services)
+    {
+        var dcpLog = Directory.GetFiles(dcpLogs, "*.log").SelectMany(File.ReadAllLines).ToList();
+        Assert.DoesNotContain(dcpLog, line => line.Contains("SIGKILL", StringComparison.Ordinal) || line.Contains("did not stop upon SIGTERM", StringComparison.Ordinal));
+        foreach (var project in services.Keys)
+        {
+            var console = ServiceConsoleOutput(dcpSession, project);
+            Assert.Contains(console, line => line.Contains("Application is shutting down...", StringComparison.Ordinal));
+            Assert.DoesNotContain(console, IsErrorLine);
         }
     }
 
