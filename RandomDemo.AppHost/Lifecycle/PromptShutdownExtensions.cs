@@ -9,12 +9,12 @@ public static class PromptShutdownExtensions
     public const string DcpShutdownTimeoutVariable = "DCP_SHUTDOWN_TIMEOUT_SECONDS";
 
     /// <summary>
-    /// Lets DCP exit once the services have had their SIGTERM. By default DCP's API server checks once a
-    /// second whether every resource is deleted and its controller process notices the API server's exit
-    /// only at its next check two seconds later, so DCP outlives the services by about three seconds.
-    /// With a one-second limit it exits with the API server; a service still stopping then is
-    /// signalled and waited for by its own <c>dcp monitor-process</c>, with the same grace period DCP gives.
-    /// A value set in the environment is kept.
+    /// Bounds DCP's own wait after Ctrl+C. Its API server checks once a second whether every resource is
+    /// deleted, and its controller process notices the API server's exit only at its own check, up to two
+    /// seconds later. With a one-second limit the clean-up ends at the first check at the latest, and when
+    /// the limit is what ends it, DCP exits at once; a service still stopping then is signalled and waited
+    /// for by its own <c>dcp monitor-process</c>, with the same grace period DCP gives. A value set in the
+    /// environment is kept.
     /// </summary>
     public static IDistributedApplicationBuilder AddPromptShutdown(this IDistributedApplicationBuilder builder)
     {
