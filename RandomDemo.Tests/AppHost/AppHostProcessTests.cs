@@ -54,19 +54,12 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
         Assert.Contains(appHost.Lines, line => line.Contains($"Login to the dashboard at http://localhost:{appHost.Ports["dashboard"]}/login?t=", StringComparison.Ordinal));
         var services = appHost.ServiceProcesses();
         Assert.Equal(["RandomDemo.Gateway", "RandomDemo.Generator", "RandomDemo.Streaming"], services.Keys.Order());
-        var everything = appHost.Descendants();
-        var dcpSession = DcpSessionDirectory(everything);
+        var dcpSession = DcpSessionDirectory(appHost.Descendants());
         var stateFile = Path.Combine(appHost.StateDirectory, "streaming.json");
         Assert.False(File.Exists(stateFile));
         try
         {
-            appHost.PressCtrlC();
-
-            Assert.Equal(0, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
-            foreach (var pid in everything)
-            {
-                await ProcessSignals.WaitUntilGoneAsync(pid, AppHostProcess.ExitTimeout);
-            }
+            await StopWithCtrlCAsync(appHost);
 
             // Written by the streaming service's graceful shutdown only: a SIGKILL after DCP's 6 s would leave none.
             Assert.True(File.Exists(stateFile), $"{stateFile} was not written");
@@ -144,6 +137,21 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Ctrl+C, exit code 0, and every process of the app gone: the AppHost exits before DCP has stopped
+    /// the services, and a streaming service still stopping would write its state file again.
+    /// </summary>
+    private static async Task StopWithCtrlCAsync(AppHostProcess appHost)
+    {
+        var everything = appHost.Descendants();
+        appHost.PressCtrlC();
+        Assert.Equal(0, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
+        foreach (var pid in everything)
+        {
+            await ProcessSignals.WaitUntilGoneAsync(pid, AppHostProcess.ExitTimeout);
+        }
+    }
+
     private static bool IsErrorLine(string line) => line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal);
 
     /// <summary>DCP's session folder, where it keeps the services' console output: <c>dcp start-apiserver --kubeconfig {folder}/kubeconfig</c>.</summary>
@@ -171,16 +179,13 @@ public sealed class AppHostProcessTests(ITestOutputHelper output)
                 await aspireRun.WaitUntilServingAsync(StartTimeout);
                 Assert.Contains(aspireRun.ServiceProcesses().Keys, name => name == "RandomDemo.Gateway");
 
-                aspireRun.PressCtrlC();
-
-                Assert.Equal(0, await aspireRun.WaitForExitAsync(AppHostProcess.ExitTimeout));
+                await StopWithCtrlCAsync(aspireRun);
             }
 
             // Whatever the CLI left in that home (its settings, a development certificate it made) does not stop the AppHost.
             await using var appHost = AppHostProcess.StartIn(output, home);
             await appHost.WaitUntilServingAsync(StartTimeout);
-            appHost.PressCtrlC();
-            Assert.Equal(0, await appHost.WaitForExitAsync(AppHostProcess.ExitTimeout));
+            await StopWithCtrlCAsync(appHost);
         }
         finally
         {
