@@ -2,7 +2,7 @@ using RandomDemo.Contracts;
 using RandomDemo.Gateway.Apis;
 using RandomDemo.Gateway.Extensions;
 
-HealthProbe.ExitIfRequested(args);
+HealthProbeMode.ExitIfRequested(args);
 
 var builder = ServiceApplication.CreateBuilder(args);
 

@@ -2,7 +2,7 @@ using RandomDemo.Contracts;
 using RandomDemo.Generator.Extensions;
 using RandomDemo.Generator.Services;
 
-HealthProbe.ExitIfRequested(args);
+HealthProbeMode.ExitIfRequested(args);
 
 var builder = ServiceApplication.CreateBuilder(args);
 

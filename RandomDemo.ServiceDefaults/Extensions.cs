@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using RandomDemo.Contracts;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -20,9 +21,6 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class Extensions
 {
-    public const string HealthEndpointPath = "/health";
-    public const string AlivenessEndpointPath = "/alive";
-
     /// <summary>Configuration section bound to the standard HTTP resilience options.</summary>
     public const string HttpResilienceSection = "HttpClientResilience";
 
@@ -106,13 +104,13 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Maps <c>/health</c> (every check) and <c>/alive</c> (liveness only). The body is
-    /// <c>{"status":"ok"}</c> plus whatever data the checks report, 503 when unhealthy.
+    /// Maps <see cref="HealthEndpoints.Health"/> (every check) and <see cref="HealthEndpoints.Alive"/> (liveness
+    /// only). The body is <c>{"status":"ok"}</c> plus whatever data the checks report, 503 when unhealthy.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = WriteHealthJson });
-        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        app.MapHealthChecks(HealthEndpoints.Health, new HealthCheckOptions { ResponseWriter = WriteHealthJson });
+        app.MapHealthChecks(HealthEndpoints.Alive, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains("live"),
             ResponseWriter = WriteHealthJson,
@@ -121,7 +119,7 @@ public static class Extensions
     }
 
     private static bool IsHealthPath(PathString path) =>
-        path.StartsWithSegments(HealthEndpointPath) || path.StartsWithSegments(AlivenessEndpointPath);
+        path.StartsWithSegments(HealthEndpoints.Health) || path.StartsWithSegments(HealthEndpoints.Alive);
 
     private static async Task WriteHealthJson(HttpContext context, HealthReport report)
     {

@@ -2,7 +2,7 @@ using RandomDemo.Contracts;
 using RandomDemo.Streaming.Apis;
 using RandomDemo.Streaming.Extensions;
 
-HealthProbe.ExitIfRequested(args);
+HealthProbeMode.ExitIfRequested(args);
 
 var builder = ServiceApplication.CreateBuilder(args);
 

@@ -1,7 +1,7 @@
 namespace RandomDemo.Contracts;
 
 /// <summary>
-/// The bounds of random.proto's requests (SPEC "gRPC contract"): the generator refuses anything
+/// The bounds of random.proto's requests (docs/api.md, "The generator"): the generator refuses anything
 /// outside them with INVALID_ARGUMENT, and the gateway and streaming check them before calling.
 /// </summary>
 public static class RandomLimits

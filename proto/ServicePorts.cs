@@ -1,7 +1,7 @@
 namespace RandomDemo.Contracts;
 
 /// <summary>
-/// The documented ports of a local run (SPEC "Services and ports"). A service listens on its port
+/// The documented ports of a local run (README.md, "Ports"). A service listens on its port
 /// only when nothing else (ASPNETCORE_URLS, --urls, HTTP_PORTS, Kestrel:Endpoints) says where.
 /// </summary>
 public static class ServicePorts

@@ -1,7 +1,7 @@
 namespace RandomDemo.Contracts;
 
 /// <summary>
-/// What a <c>StreamRequest</c> gets for the fields it leaves at 0 (SPEC "gRPC contract"):
+/// What a <c>StreamRequest</c> gets for the fields it leaves at 0 (docs/api.md, "The generator"):
 /// <c>frequency_ms</c> ≤ 0 means one point a second; NUMERIC with <c>min_value</c> = <c>max_value</c> = 0 means 0..100.
 /// </summary>
 public static class StreamDefaults

@@ -1,13 +1,9 @@
+using RandomDemo.Contracts;
+
 namespace RandomDemo.AppHost.Health;
 
 public static class HttpHealthEndpointExtensions
 {
-    /// <summary>Every health check of the service (ServiceDefaults' <c>MapDefaultEndpoints</c>).</summary>
-    public const string HealthPath = "/health";
-
-    /// <summary>Liveness checks only: the process answers, whatever its dependencies say.</summary>
-    public const string AlivePath = "/alive";
-
     /// <summary>
     /// The service's HTTP health endpoints as the app model's readiness and liveness probes, which the
     /// published compose healthchecks and Kubernetes probes are written from. Each probe is also an
@@ -17,8 +13,8 @@ public static class HttpHealthEndpointExtensions
     {
 #pragma warning disable ASPIREPROBES001 // Experimental; the app model's only description of probes.
         return builder
-            .WithHttpProbe(ProbeType.Readiness, HealthPath, endpointName: endpointName)
-            .WithHttpProbe(ProbeType.Liveness, AlivePath, endpointName: endpointName);
+            .WithHttpProbe(ProbeType.Readiness, HealthEndpoints.Health, endpointName: endpointName)
+            .WithHttpProbe(ProbeType.Liveness, HealthEndpoints.Alive, endpointName: endpointName);
 #pragma warning restore ASPIREPROBES001
     }
 }

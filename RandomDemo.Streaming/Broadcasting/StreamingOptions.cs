@@ -17,9 +17,8 @@ internal sealed class StreamingOptions
     public int ClientQueueCapacity { get; set; } = 256;
 
     /// <summary>
-    /// What one process holds: one socket per client, and open files are commonly capped at 20,000
-    /// per process (these machines; many containers), which leaves room for the process's own.
-    /// Bench: 19,000 clients on one process, every event delivered (bench/RESULTS.md).
+    /// What one process holds: one socket per client, which leaves a process whose open files are
+    /// capped at 20,000 room for its own.
     /// </summary>
     public int MaxClients { get; set; } = 19_000;
 

@@ -14,7 +14,7 @@ namespace RandomDemo.Tests.AppHost;
 /// start once it turns healthy. Without WaitFor they would start as soon as they could.
 /// </summary>
 // In the AppHost collection: apps of the AppHost (each with its own DCP) run one at a time, never
-// beside the shared app, which an overlapping start or shutdown was seen to disturb on this machine.
+// beside the shared app: two DCPs starting or stopping at once can disturb each other.
 [Collection(AppHostCollection.Name)]
 public sealed class WaitForTests(ITestOutputHelper output)
 {

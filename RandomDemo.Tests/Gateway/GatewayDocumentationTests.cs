@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Xunit.Abstractions;
+using RandomDemo.Contracts;
 
 namespace RandomDemo.Tests.Gateway;
 
@@ -9,7 +10,7 @@ public sealed class GatewayDocumentationTests(GatewayFixture gateway, ITestOutpu
     [Fact]
     public async Task Health_is_ok()
     {
-        using var response = await gateway.Client.GetAsync("/health");
+        using var response = await gateway.Client.GetAsync(HealthEndpoints.Health);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("""{"status":"ok"}""", await response.Content.ReadAsStringAsync());

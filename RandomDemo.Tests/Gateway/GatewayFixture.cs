@@ -8,15 +8,15 @@ namespace RandomDemo.Tests.Gateway;
 /// <summary>A real generator and a real gateway in front of it, shared by the tests of one class.</summary>
 public sealed class GatewayFixture : IAsyncLifetime
 {
-    public ServiceProcess Generator { get; private set; } = null!;
+    public StartedProcess Generator { get; private set; } = null!;
 
-    public ServiceProcess Gateway { get; private set; } = null!;
+    public StartedProcess Gateway { get; private set; } = null!;
 
     public HttpClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Generator = await ServiceProcess.StartAsync("RandomDemo.Generator");
+        Generator = await StartedProcess.StartServiceAsync("RandomDemo.Generator");
         Gateway = await StartGatewayAsync(Generator.BaseAddress);
         Client = CreateClient(Gateway);
     }
@@ -40,7 +40,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// discovery, as an orchestrator would tell it, plus any <paramref name="settings"/> (which
     /// may override the call deadline).
     /// </summary>
-    public static Task<ServiceProcess> StartGatewayAsync(Uri generator, ITestOutputHelper? output = null, params (string Key, string? Value)[] settings)
+    public static Task<StartedProcess> StartGatewayAsync(Uri generator, ITestOutputHelper? output = null, params (string Key, string? Value)[] settings)
     {
         var environment = new Dictionary<string, string?>
         {
@@ -53,7 +53,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             environment[key] = value;
         }
 
-        return ServiceProcess.StartAsync("RandomDemo.Gateway", output, environment);
+        return StartedProcess.StartServiceAsync("RandomDemo.Gateway", output, environment);
     }
 
     /// <summary>GETs <paramref name="path"/>, asserts 200 with application/json, returns the body.</summary>
@@ -67,6 +67,6 @@ public sealed class GatewayFixture : IAsyncLifetime
     }
 
     /// <summary>A client whose timeout turns a hang into a failure (not a timing assertion).</summary>
-    public static HttpClient CreateClient(ServiceProcess gateway) =>
+    public static HttpClient CreateClient(StartedProcess gateway) =>
         new() { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
+using RandomDemo.Contracts;
 
 namespace RandomDemo.Tests.Gateway;
 
@@ -31,7 +32,7 @@ public sealed class GatewayRateLimitTests(GeneratorFixture generator, ITestOutpu
         }
 
         // Health is no API call: probes are never limited.
-        using var health = await client.GetAsync("/health");
+        using var health = await client.GetAsync(HealthEndpoints.Health);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 

@@ -20,7 +20,7 @@ public sealed class GatewayUnderLoadFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Generator_killed_under_load_gives_only_200s_and_503_504_problems_and_200s_come_back()
     {
-        await using var generator = await ServiceProcess.StartAsync("RandomDemo.Generator", output);
+        await using var generator = await StartedProcess.StartServiceAsync("RandomDemo.Generator", output);
         var generatorPort = generator.Port;
         await using var gateway = await GatewayFixture.StartGatewayAsync(generator.BaseAddress, output, ("Gateway__CallDeadline", "00:00:02"));
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections })
@@ -41,7 +41,7 @@ public sealed class GatewayUnderLoadFaultTests(ITestOutputHelper output)
             }
         })).ToList();
 
-        var restarted = new List<ServiceProcess>();
+        var restarted = new List<StartedProcess>();
         try
         {
             for (var kill = 0; kill < Kills; kill++)
@@ -50,7 +50,7 @@ public sealed class GatewayUnderLoadFaultTests(ITestOutputHelper output)
                 await WaitForAnswersAsync(answers, HttpStatusCode.OK, "200s before the kill");
                 current.Kill();
                 await WaitForAnswersAsync(answers, HttpStatusCode.ServiceUnavailable, "503s while the generator is down");
-                restarted.Add(await ServiceProcess.StartAsync("RandomDemo.Generator", output, port: generatorPort));
+                restarted.Add(await StartedProcess.StartServiceAsync("RandomDemo.Generator", output, port: generatorPort));
             }
 
             await WaitForAnswersAsync(answers, HttpStatusCode.OK, "200s after the last restart");

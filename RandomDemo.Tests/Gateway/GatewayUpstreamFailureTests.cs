@@ -1,6 +1,7 @@
 using System.Net;
 using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
+using RandomDemo.Contracts;
 
 namespace RandomDemo.Tests.Gateway;
 
@@ -15,7 +16,7 @@ public sealed class GatewayUpstreamFailureTests(ITestOutputHelper output)
     [InlineData("/random/string")]
     public async Task Nothing_listening_at_the_generator_address_is_503(string path)
     {
-        var nowhere = new Uri($"http://127.0.0.1:{ServiceProcess.FreePort()}");
+        var nowhere = new Uri($"http://127.0.0.1:{LoopbackPort.Free()}");
         await using var gateway = await GatewayFixture.StartGatewayAsync(nowhere, output);
         using var client = GatewayFixture.CreateClient(gateway);
 
@@ -28,7 +29,7 @@ public sealed class GatewayUpstreamFailureTests(ITestOutputHelper output)
     [Fact]
     public async Task Killed_generator_is_503_and_a_restarted_one_is_used_again()
     {
-        await using var generator = await ServiceProcess.StartAsync("RandomDemo.Generator", output);
+        await using var generator = await StartedProcess.StartServiceAsync("RandomDemo.Generator", output);
         var generatorPort = generator.Port;
         await using var gateway = await GatewayFixture.StartGatewayAsync(generator.BaseAddress, output);
         using var client = GatewayFixture.CreateClient(gateway);
@@ -43,7 +44,7 @@ public sealed class GatewayUpstreamFailureTests(ITestOutputHelper output)
             await ProblemAssert.IsProblemAsync(down, HttpStatusCode.ServiceUnavailable);
         }
 
-        await using var restarted = await ServiceProcess.StartAsync("RandomDemo.Generator", output, port: generatorPort);
+        await using var restarted = await StartedProcess.StartServiceAsync("RandomDemo.Generator", output, port: generatorPort);
         var answer = await Eventually.UntilAsync(
             () => GetAsync(client, "/random/number?min=4&max=4"), reply => reply.Status == HttpStatusCode.OK, RestartTimeout, "200 from the restarted generator");
         Assert.Equal("""{"number":4,"min":4,"max":4}""", answer.Body);
@@ -85,7 +86,7 @@ public sealed class GatewayUpstreamFailureTests(ITestOutputHelper output)
 
         // The gateway noticed every hang-up (long before the one-minute deadline) and stays healthy.
         await gateway.WaitForLinesAsync(line => line.Contains("Client closed the request", StringComparison.Ordinal), hangUps, "hang-up noticed", OutputTimeout);
-        using var health = await client.GetAsync("/health");
+        using var health = await client.GetAsync(HealthEndpoints.Health);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.DoesNotContain(gateway.Output, line =>
             line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal) || line.StartsWith("warn:", StringComparison.Ordinal));

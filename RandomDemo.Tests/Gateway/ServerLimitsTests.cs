@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
+using RandomDemo.Contracts;
 
 namespace RandomDemo.Tests.Gateway;
 
@@ -22,7 +23,7 @@ public sealed class ServerLimitsTests(GatewayFixture gateway, ITestOutputHelper 
     public async Task A_client_sending_one_header_byte_a_second_is_cut_off()
     {
         using var socket = await ConnectAsync();
-        await socket.SendAsync(Encoding.ASCII.GetBytes("GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: "));
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET {HealthEndpoints.Health} HTTP/1.1\r\nHost: localhost\r\nX-Slow: "));
         var clock = Stopwatch.StartNew();
         var answer = new byte[4096];
         var receiving = socket.ReceiveAsync(answer);
@@ -66,8 +67,8 @@ public sealed class ServerLimitsTests(GatewayFixture gateway, ITestOutputHelper 
         var many = string.Concat(Enumerable.Range(0, ServerLimits.MaxRequestHeaderCount + 1).Select(i => $"X-Flood-{i}: 1\r\n"));
         var large = $"X-Large: {new string('x', ServerLimits.MaxRequestHeadersTotalSize)}\r\n";
 
-        Assert.StartsWith("HTTP/1.1 431", await SendRawAsync($"GET /health HTTP/1.1\r\nHost: localhost\r\n{many}\r\n"), StringComparison.Ordinal);
-        Assert.StartsWith("HTTP/1.1 431", await SendRawAsync($"GET /health HTTP/1.1\r\nHost: localhost\r\n{large}\r\n"), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 431", await SendRawAsync($"GET {HealthEndpoints.Health} HTTP/1.1\r\nHost: localhost\r\n{many}\r\n"), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 431", await SendRawAsync($"GET {HealthEndpoints.Health} HTTP/1.1\r\nHost: localhost\r\n{large}\r\n"), StringComparison.Ordinal);
     }
 
     private async Task<Socket> ConnectAsync()

@@ -115,7 +115,7 @@ public sealed partial class GeneratorRobustnessTests : IAsyncLifetime
     public async Task Http1_request_is_refused_and_the_server_lives_on()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var response = await http.GetAsync(new Uri(_generator.Process.BaseAddress, "/health"));
+        using var response = await http.GetAsync(new Uri(_generator.Process.BaseAddress, HealthEndpoints.Health));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
 
         using var channel = GrpcChannel.ForAddress(_generator.Process.BaseAddress);

@@ -8,7 +8,7 @@ public sealed class GeneratorFixture : IAsyncLifetime
 {
     private GrpcChannel? _channel;
 
-    public ServiceProcess Process { get; private set; } = null!;
+    public StartedProcess Process { get; private set; } = null!;
 
     public RandomService.RandomServiceClient Client { get; private set; } = null!;
 
@@ -16,7 +16,7 @@ public sealed class GeneratorFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Process = await ServiceProcess.StartAsync("RandomDemo.Generator",
+        Process = await StartedProcess.StartServiceAsync("RandomDemo.Generator",
             environment: new Dictionary<string, string?> { ["Logging__LogLevel__RandomDemo"] = "Debug" });
         _channel = GrpcChannel.ForAddress(Process.BaseAddress);
         Client = new RandomService.RandomServiceClient(_channel);

@@ -187,7 +187,7 @@ public sealed class LiveStreamPageTests(ChromiumFixture chromium, ITestOutputHel
         await page.DisconnectAsync();
 
         // Long error messages with a long URL wrap instead of widening the page.
-        var refused = $"http://127.0.0.1:{ServiceProcess.FreePort()}/a/rather/long/path/to/a/stream/that/is/not/there?with=query&and=more";
+        var refused = $"http://127.0.0.1:{LoopbackPort.Free()}/a/rather/long/path/to/a/stream/that/is/not/there?with=query&and=more";
         using (page.ExpectStreamNetworkErrors(refused))
         {
             await page.ConnectAsync(refused);

@@ -29,7 +29,7 @@ public sealed class PageErrorTests(ChromiumFixture chromium, ITestOutputHelper o
     [Fact]
     public async Task Refused_connection_names_the_url_and_suggests_checking_the_service()
     {
-        var url = $"http://127.0.0.1:{ServiceProcess.FreePort()}/stream";
+        var url = $"http://127.0.0.1:{LoopbackPort.Free()}/stream";
         await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
         using (page.ExpectStreamNetworkErrors(url))
         {

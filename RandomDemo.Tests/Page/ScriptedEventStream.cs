@@ -28,7 +28,7 @@ public sealed class ScriptedEventStream : IAsyncDisposable
         _bodies = bodies;
         _status = status;
         _contentType = contentType;
-        Port = ServiceProcess.FreePort();
+        Port = LoopbackPort.Free();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _serving = ServeAsync();

@@ -14,7 +14,7 @@ public sealed class StreamClientPage : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(20);
 
-    public static string FilePath { get; } = Path.Combine(ServiceProcess.RepositoryRoot, "test_sse_client.html");
+    public static string FilePath { get; } = Path.Combine(Repository.Root, "test_sse_client.html");
 
     private readonly IBrowserContext _context;
     private readonly ITestOutputHelper _output;

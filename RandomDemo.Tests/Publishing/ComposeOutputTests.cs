@@ -84,8 +84,8 @@ public sealed class ComposeOutputTests(PublishedOutput published) : IClassFixtur
 
     [Theory]
     [InlineData(ServiceNames.Generator, "/app/RandomDemo.Generator", "grpc", "http://localhost:50051")]
-    [InlineData(ServiceNames.Gateway, "/app/RandomDemo.Gateway", "http", "http://localhost:8080/health")]
-    [InlineData(ServiceNames.Streaming, "/app/RandomDemo.Streaming", "http", "http://localhost:8085/health")]
+    [InlineData(ServiceNames.Gateway, "/app/RandomDemo.Gateway", "http", "http://localhost:8080" + HealthEndpoints.Health)]
+    [InlineData(ServiceNames.Streaming, "/app/RandomDemo.Streaming", "http", "http://localhost:8085" + HealthEndpoints.Health)]
     public void Every_service_has_a_healthcheck_that_runs_its_own_health_probe(string name, string executable, string kind, string url)
     {
         var healthcheck = (YamlMappingNode)published.ComposeService(name).Children["healthcheck"];
@@ -120,7 +120,7 @@ public sealed class ComposeOutputTests(PublishedOutput published) : IClassFixtur
     public void Default_images_are_the_ones_the_image_build_names(string name, string project)
     {
         // scripts/build-images.sh builds ContainerRepository:latest for every project that names one.
-        var projectFile = XDocument.Load(Path.Combine(ServiceProcess.RepositoryRoot, project, project + ".csproj"));
+        var projectFile = XDocument.Load(Path.Combine(Repository.Root, project, project + ".csproj"));
         var repository = projectFile.Descendants("ContainerRepository").Single().Value;
         Assert.Equal($"{repository}:latest", published.EnvironmentFile[$"{name.ToUpperInvariant()}_IMAGE"]);
     }

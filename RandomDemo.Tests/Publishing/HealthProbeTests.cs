@@ -18,7 +18,7 @@ public sealed class HealthProbeTests(GeneratorFixture generator) : IClassFixture
     [InlineData(HealthProbe.Http)]
     public async Task Probe_of_a_port_nothing_listens_on_exits_1(string kind)
     {
-        var probe = await Probe(kind, $"http://127.0.0.1:{ServiceProcess.FreePort()}/health");
+        var probe = await Probe(kind, $"http://127.0.0.1:{LoopbackPort.Free()}{HealthEndpoints.Health}");
         Assert.Equal(1, probe.ExitCode);
     }
 
@@ -26,7 +26,7 @@ public sealed class HealthProbeTests(GeneratorFixture generator) : IClassFixture
     public async Task Http_probe_of_the_h2c_only_generator_exits_1()
     {
         // The generator answers HTTP/1.1 with 400: why its healthcheck must speak gRPC.
-        var probe = await Probe(HealthProbe.Http, new Uri(generator.Process.BaseAddress, "/health").ToString());
+        var probe = await Probe(HealthProbe.Http, new Uri(generator.Process.BaseAddress, HealthEndpoints.Health).ToString());
         Assert.Equal(1, probe.ExitCode);
     }
 
@@ -34,8 +34,8 @@ public sealed class HealthProbeTests(GeneratorFixture generator) : IClassFixture
     public async Task A_generator_told_its_port_by_HTTP_PORTS_as_in_a_container_passes_its_grpc_probe()
     {
         // The published environment sets HTTP_PORTS (all interfaces), not ASPNETCORE_URLS.
-        var port = ServiceProcess.FreePort();
-        await using var containerLike = await ServiceProcess.StartAsync(
+        var port = LoopbackPort.Free();
+        await using var containerLike = await StartedProcess.StartServiceAsync(
             "RandomDemo.Generator",
             environment: new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = null, ["HTTP_PORTS"] = port.ToString() },
             port: port);
@@ -47,5 +47,5 @@ public sealed class HealthProbeTests(GeneratorFixture generator) : IClassFixture
     }
 
     private static Task<FinishedProcess> Probe(string kind, string url) =>
-        FinishedProcess.RunAsync("dotnet", ServiceProcess.BuildOutput("RandomDemo.Generator"), HealthProbe.Flag, kind, url);
+        StartedProcess.RunAsync("dotnet", Repository.BuildOutput("RandomDemo.Generator"), HealthProbe.Flag, kind, url);
 }

@@ -35,8 +35,8 @@ public sealed partial class KubernetesOutputTests(PublishedOutput published) : I
         Assert.Equal(ServicePorts.Generator, generator.LivenessProbe.Grpc.Port);
 
         var gateway = Container(ServiceNames.Gateway);
-        Assert.Equal("/health", gateway.ReadinessProbe.HttpGet.Path);
-        Assert.Equal("/alive", gateway.LivenessProbe.HttpGet.Path);
+        Assert.Equal(HealthEndpoints.Health, gateway.ReadinessProbe.HttpGet.Path);
+        Assert.Equal(HealthEndpoints.Alive, gateway.LivenessProbe.HttpGet.Path);
         Assert.Equal(ServicePorts.GatewayContainer.ToString(), gateway.LivenessProbe.HttpGet.Port.Value);
     }
 

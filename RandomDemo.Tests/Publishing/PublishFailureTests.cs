@@ -1,3 +1,5 @@
+using RandomDemo.Tests.Infrastructure;
+
 namespace RandomDemo.Tests.Publishing;
 
 /// <summary>Output the publisher must not write: one message, a non-zero exit, nothing left behind.</summary>
@@ -13,7 +15,7 @@ public sealed class PublishFailureTests : IDisposable
         var output = _root.CreateSubdirectory("out");
         await File.WriteAllTextAsync(Path.Combine(output.FullName, "notes.txt"), "mine");
 
-        var publish = await FinishedProcess.PublishWithAppHostAsync(output.FullName);
+        var publish = await StartedProcess.PublishWithAppHostAsync(output.FullName);
 
         Assert.NotEqual(0, publish.ExitCode);
         Assert.Contains("it holds notes.txt, which a publish did not write", publish.Output);
@@ -29,7 +31,7 @@ public sealed class PublishFailureTests : IDisposable
         var file = Path.Combine(_root.FullName, "a-file");
         await File.WriteAllTextAsync(file, "");
 
-        var publish = await FinishedProcess.PublishWithAppHostAsync(Path.Combine(file, "out"));
+        var publish = await StartedProcess.PublishWithAppHostAsync(Path.Combine(file, "out"));
 
         Assert.NotEqual(0, publish.ExitCode);
         Assert.Contains("Cannot write the output to", publish.Output);
@@ -42,7 +44,7 @@ public sealed class PublishFailureTests : IDisposable
     {
         var output = Path.Combine(_root.FullName, "out");
 
-        var publish = await FinishedProcess.PublishWithAppHostAsync(output, "--Ports:dashboard=http");
+        var publish = await StartedProcess.PublishWithAppHostAsync(output, "--Ports:dashboard=http");
 
         Assert.Equal(2, publish.ExitCode);
         Assert.Contains("--Ports:dashboard must be a TCP port from 1 to 65535, not 'http'.", publish.Output);
@@ -54,11 +56,11 @@ public sealed class PublishFailureTests : IDisposable
     public async Task A_previous_publish_is_replaced()
     {
         var output = Path.Combine(_root.FullName, "out");
-        Assert.Equal(0, (await FinishedProcess.PublishWithAppHostAsync(output)).ExitCode);
+        Assert.Equal(0, (await StartedProcess.PublishWithAppHostAsync(output)).ExitCode);
         var stale = Path.Combine(output, "k8s", "removed-resource.yaml");
         await File.WriteAllTextAsync(stale, "");
 
-        var publish = await FinishedProcess.PublishWithAppHostAsync(output);
+        var publish = await StartedProcess.PublishWithAppHostAsync(output);
 
         Assert.True(publish.ExitCode == 0, publish.Output);
         Assert.False(File.Exists(stale));
@@ -71,7 +73,7 @@ public sealed class PublishFailureTests : IDisposable
     {
         var output = Path.Combine(_root.FullName, "out");
 
-        var publish = await FinishedProcess.PublishWithAspireCliAsync(output);
+        var publish = await StartedProcess.PublishWithAspireCliAsync(output);
 
         Assert.True(publish.ExitCode == 0, publish.Output);
         Assert.Equal([".env", "docker-compose.yaml", "k8s"], Directory.EnumerateFileSystemEntries(output).Select(Path.GetFileName).Order());

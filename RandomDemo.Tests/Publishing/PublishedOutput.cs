@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using RandomDemo.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace RandomDemo.Tests.Publishing;
@@ -29,7 +30,7 @@ public class PublishedOutput : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var publish = await FinishedProcess.PublishWithAppHostAsync(Directory, PublishArguments);
+        var publish = await StartedProcess.PublishWithAppHostAsync(Directory, PublishArguments);
         Assert.True(publish.ExitCode == 0, $"publish exited {publish.ExitCode}:\n{publish.Output}");
 
         var stream = new YamlStream();
@@ -58,14 +59,14 @@ public class PublishedOutput : IAsyncLifetime
     }
 
     /// <summary>docker-compose's own check of the compose file (1.29: the strictest reader of the two).</summary>
-    public Task<FinishedProcess> CheckComposeFileAsync() => FinishedProcess.RunAsync("docker-compose", "-f", ComposeFile, "config", "-q");
+    public Task<FinishedProcess> CheckComposeFileAsync() => StartedProcess.RunAsync("docker-compose", "-f", ComposeFile, "config", "-q");
 
     /// <summary>Every manifest against the Kubernetes schemas, offline (KubernetesValidator/validate.mjs).</summary>
     public Task<FinishedProcess> ValidateKubernetesManifestsAsync()
     {
-        var validator = Path.Combine(RandomDemo.Tests.Infrastructure.ServiceProcess.RepositoryRoot, "RandomDemo.Tests", "Publishing", "KubernetesValidator");
+        var validator = Path.Combine(Repository.Root, "RandomDemo.Tests", "Publishing", "KubernetesValidator");
         Assert.True(System.IO.Directory.Exists(Path.Combine(validator, "node_modules")), $"{validator} has no node_modules: run scripts/install-prerequisites.sh");
-        return FinishedProcess.RunAsync(["node", Path.Combine(validator, "validate.mjs"), .. System.IO.Directory.GetFiles(KubernetesDirectory, "*.yaml")]);
+        return StartedProcess.RunAsync(["node", Path.Combine(validator, "validate.mjs"), .. System.IO.Directory.GetFiles(KubernetesDirectory, "*.yaml")]);
     }
 
     public YamlMappingNode ComposeService(string name) => (YamlMappingNode)ComposeServices.Children[name];

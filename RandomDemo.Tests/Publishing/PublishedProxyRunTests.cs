@@ -2,6 +2,7 @@ using RandomDemo.Tests.Infrastructure;
 using RandomDemo.Tests.ScaleOut;
 using RandomDemo.Tests.Streaming;
 using Xunit.Abstractions;
+using RandomDemo.Contracts;
 
 namespace RandomDemo.Tests.Publishing;
 
@@ -18,7 +19,7 @@ public sealed class PublishedProxyRunTests(ScaledOutPublishedOutput published, I
     private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _nginxDirectory = Directory.CreateTempSubdirectory("randomdemo-nginx-run-").FullName;
-    private readonly int _proxyPort = ServiceProcess.FreePort();
+    private readonly int _proxyPort = LoopbackPort.Free();
     private ReplicaSet? _set;
     private StartedProcess? _nginx;
 
@@ -28,7 +29,7 @@ public sealed class PublishedProxyRunTests(ScaledOutPublishedOutput published, I
         _set = await ReplicaSet.StartAsync(output, replicas: 2, frequencyMs: 1000);
         StartNginx(_set.Replicas);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.UntilAsync(() => http.AnswersOkAsync(new Uri(ProxyAddress, "/health")), WaitTimeout, "a ready replica answering /health through nginx");
+        await Eventually.UntilAsync(() => http.AnswersOkAsync(new Uri(ProxyAddress, HealthEndpoints.Health)), WaitTimeout, "a ready replica answering /health through nginx");
     }
 
     public async Task DisposeAsync()
@@ -78,7 +79,7 @@ public sealed class PublishedProxyRunTests(ScaledOutPublishedOutput published, I
     }
 
     /// <summary>nginx with the published server block in front of the replicas' loopback ports, on a free loopback port.</summary>
-    private void StartNginx(IEnumerable<ServiceProcess> replicas)
+    private void StartNginx(IEnumerable<StartedProcess> replicas)
     {
         var config = published.WriteNginxConfig(_nginxDirectory, replicas.Select(replica => $"127.0.0.1:{replica.Port}"), $"127.0.0.1:{_proxyPort}");
         _nginx = StartedProcess.Start("nginx", [ScaledOutPublishedOutput.Nginx, "-p", _nginxDirectory, "-c", config], output);

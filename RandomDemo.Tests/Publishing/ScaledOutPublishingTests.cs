@@ -112,7 +112,7 @@ public sealed partial class ScaledOutPublishingTests(ScaledOutPublishedOutput pu
         Assert.True(File.Exists(Path.Combine(published.Directory, ProxyConfig)));
         Assert.StartsWith("docker.io/library/nginx:", published.EnvironmentFile["STREAMING_PROXY_IMAGE"]);
         Assert.Equal("service_healthy", Mapping(((YamlMappingNode)proxy.Children["depends_on"]).Children[ServiceNames.Streaming])["condition"]);
-        Assert.Contains($"http://127.0.0.1:{ServicePorts.Streaming}/health", Sequence(((YamlMappingNode)proxy.Children["healthcheck"]).Children["test"]));
+        Assert.Contains($"http://127.0.0.1:{ServicePorts.Streaming}{HealthEndpoints.Health}", Sequence(((YamlMappingNode)proxy.Children["healthcheck"]).Children["test"]));
     }
 
     [Fact]
@@ -135,7 +135,7 @@ public sealed partial class ScaledOutPublishingTests(ScaledOutPublishedOutput pu
         // only, and nginx -t resolves it (at start nginx resolves it to every replica).
         var config = published.WriteNginxConfig(scratch.Path, [$"127.0.0.1:{ServicePorts.Streaming}"]);
 
-        var check = await FinishedProcess.RunAsync(ScaledOutPublishedOutput.Nginx, "-t", "-p", scratch.Path, "-c", config);
+        var check = await StartedProcess.RunAsync(ScaledOutPublishedOutput.Nginx, "-t", "-p", scratch.Path, "-c", config);
 
         Assert.True(check.ExitCode == 0, check.Output);
         Assert.Contains("test is successful", check.Output);

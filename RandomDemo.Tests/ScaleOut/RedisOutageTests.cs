@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using RandomDemo.Tests.Streaming;
 using Xunit.Abstractions;
+using RandomDemo.Contracts;
 
 namespace RandomDemo.Tests.ScaleOut;
 
@@ -33,8 +34,8 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         set.Redis.Kill();
         foreach (var replica in set.Replicas)
         {
-            await set.WaitForStatusAsync(replica, "/health", HttpStatusCode.ServiceUnavailable);
-            Assert.Equal(HttpStatusCode.OK, await set.StatusAsync(replica, "/alive"));
+            await set.WaitForStatusAsync(replica, HealthEndpoints.Health, HttpStatusCode.ServiceUnavailable);
+            Assert.Equal(HttpStatusCode.OK, await set.StatusAsync(replica, HealthEndpoints.Alive));
             await set.WaitForMetricsAsync(replica, m => !m.GetProperty("log_connected").GetBoolean(), "log_connected false");
         }
 
@@ -50,7 +51,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         var restarted = DateTimeOffset.UtcNow;
         foreach (var replica in set.Replicas)
         {
-            await set.WaitForStatusAsync(replica, "/health", HttpStatusCode.OK);
+            await set.WaitForStatusAsync(replica, HealthEndpoints.Health, HttpStatusCode.OK);
             await set.WaitForMetricsAsync(replica, m => m.GetProperty("log_connected").GetBoolean(), "log_connected true");
         }
 
@@ -116,8 +117,8 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
             Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"Retry-After: {response.Headers.RetryAfter}");
         }
 
-        await set.WaitForStatusAsync(late, "/health", HttpStatusCode.ServiceUnavailable);
-        Assert.Equal(HttpStatusCode.OK, await set.StatusAsync(late, "/alive"));
+        await set.WaitForStatusAsync(late, HealthEndpoints.Health, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(HttpStatusCode.OK, await set.StatusAsync(late, HealthEndpoints.Alive));
 
         // A client that comes as Redis returns, before the replica has read the log, is held until it
         // has (EventSource would give up for good on a 503), then answered.

@@ -13,7 +13,7 @@ public sealed class RedisServer : IAsyncLifetime
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("redis-server-");
     private StartedProcess? _process;
 
-    public int Port { get; } = ServiceProcess.FreePort();
+    public int Port { get; } = LoopbackPort.Free();
 
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=2000";
 

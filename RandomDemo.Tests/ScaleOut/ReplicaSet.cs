@@ -17,7 +17,7 @@ namespace RandomDemo.Tests.ScaleOut;
 public sealed class ReplicaSet : IAsyncDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly List<ServiceProcess> _replicas = [];
+    private readonly List<StartedProcess> _replicas = [];
 
     private ReplicaSet(RedisServer redis, string logName)
     {
@@ -33,9 +33,9 @@ public sealed class ReplicaSet : IAsyncDisposable
     public StreamingStack Stack { get; private set; } = null!;
 
     /// <summary>Every replica started, in order (killed or stopped ones included).</summary>
-    public IReadOnlyList<ServiceProcess> Replicas => _replicas;
+    public IReadOnlyList<StartedProcess> Replicas => _replicas;
 
-    public IEnumerable<ServiceProcess> Running => _replicas.Where(replica => !replica.HasExited);
+    public IEnumerable<StartedProcess> Running => _replicas.Where(replica => !replica.HasExited);
 
     /// <summary>
     /// Starts Redis, the generator and <paramref name="replicas"/> streaming processes (points every
@@ -80,29 +80,29 @@ public sealed class ReplicaSet : IAsyncDisposable
         return set;
     }
 
-    public static Uri StreamUri(ServiceProcess replica) => new(replica.BaseAddress, "/stream");
+    public static Uri StreamUri(StartedProcess replica) => new(replica.BaseAddress, "/stream");
 
     public static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Starts one more replica with the set's settings (a replacement, or the Nth).</summary>
-    public async Task<ServiceProcess> AddReplicaAsync()
+    public async Task<StartedProcess> AddReplicaAsync()
     {
         var replica = await Stack.StartReplicaAsync();
         _replicas.Add(replica);
         return replica;
     }
 
-    public async Task<JsonElement> MetricsAsync(ServiceProcess replica) =>
+    public async Task<JsonElement> MetricsAsync(StartedProcess replica) =>
         await _http.GetFromJsonAsync<JsonElement>(new Uri(replica.BaseAddress, "/metrics"));
 
-    public async Task<HttpStatusCode> StatusAsync(ServiceProcess replica, string path)
+    public async Task<HttpStatusCode> StatusAsync(StartedProcess replica, string path)
     {
         using var response = await _http.GetAsync(new Uri(replica.BaseAddress, path), HttpCompletionOption.ResponseHeadersRead);
         return response.StatusCode;
     }
 
     /// <summary>Waits until <c>/stream</c> answers 200 (a replica answers 503 until it has read the log once).</summary>
-    public Task WaitUntilServingAsync(ServiceProcess replica) =>
+    public Task WaitUntilServingAsync(StartedProcess replica) =>
         Eventually.UntilAsync(async () =>
         {
             var (http, response) = await SseConnection.SendAsync(StreamUri(replica));
@@ -113,10 +113,10 @@ public sealed class ReplicaSet : IAsyncDisposable
             }
         }, status => status == HttpStatusCode.OK, StreamingStack.WaitTimeout, $"{replica.Name} on port {replica.Port} serving /stream");
 
-    public Task<JsonElement> WaitForMetricsAsync(ServiceProcess replica, Func<JsonElement, bool> condition, string what) =>
+    public Task<JsonElement> WaitForMetricsAsync(StartedProcess replica, Func<JsonElement, bool> condition, string what) =>
         Eventually.UntilAsync(() => MetricsAsync(replica), condition, StreamingStack.WaitTimeout, $"/metrics of port {replica.Port} showing {what}");
 
-    public Task WaitForStatusAsync(ServiceProcess replica, string path, HttpStatusCode status) =>
+    public Task WaitForStatusAsync(StartedProcess replica, string path, HttpStatusCode status) =>
         Eventually.UntilAsync(() => StatusAsync(replica, path), answer => answer == status, StreamingStack.WaitTimeout, $"{path} of port {replica.Port} answering {(int)status}");
 
     /// <summary>The role each running replica reports in /metrics.</summary>
@@ -132,7 +132,7 @@ public sealed class ReplicaSet : IAsyncDisposable
     }
 
     /// <summary>Waits until exactly one running replica reports producer and all the others follower; returns the producer.</summary>
-    public async Task<ServiceProcess> WaitForOneProducerAsync(TimeSpan timeout)
+    public async Task<StartedProcess> WaitForOneProducerAsync(TimeSpan timeout)
     {
         var roles = await Eventually.UntilAsync(RolesAsync, roles => roles.OneProducer, timeout, "exactly one producer, the other replicas followers");
         return Running.Single(replica => replica.Port == roles.ProducerPort);

@@ -13,7 +13,7 @@ namespace RandomDemo.Tests.ScaleOut;
 /// three streaming processes and one redis-server; through the one streaming port, the shared log's
 /// events with consecutive ids, a resume after Last-Event-ID, and a failover from a killed replica
 /// with no event lost or repeated, for a test client and for the test page in a real browser.
-/// One app for all of it: a start costs a minute on this machine.
+/// One app for all of it: starting the AppHost with replicas is slow.
 /// </summary>
 [Collection(AppHostCollection.Name)]
 public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITestOutputHelper output)
@@ -25,7 +25,7 @@ public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITes
     [Fact]
     public async Task Three_replicas_behind_one_port_share_one_log_and_fail_over_without_a_gap()
     {
-        await using var appHost = AppHostProcess.Start(output, $"--AppHost:StreamingReplicas={Replicas}", "--AppHost:EventLogRedis=process");
+        await using var appHost = StartedProcess.StartAppHost(output, $"--AppHost:StreamingReplicas={Replicas}", "--AppHost:EventLogRedis=process");
         await appHost.WaitUntilServingAsync(StartTimeout);
         var onePort = new Uri($"http://127.0.0.1:{appHost.Ports["streaming"]}");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -35,7 +35,7 @@ public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITes
         Assert.Single(appHost.ProgramProcesses("redis-server"));
 
         // Each replica on its own port: exactly one holds the producer lease, the others follow, all on Redis.
-        var replicaPorts = replicas.Select(AppHostProcess.ListeningPortOf).ToList();
+        var replicaPorts = replicas.Select(StartedProcess.ListeningPortOf).ToList();
         Assert.DoesNotContain(appHost.Ports["streaming"], replicaPorts);
         var roles = await Eventually.UntilAsync(
             async () => string.Join(',', (await Task.WhenAll(replicaPorts.Select(port => RoleAsync(http, new Uri($"http://127.0.0.1:{port}"))))).Order()),
@@ -94,7 +94,7 @@ public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITes
     /// The test page on the one port; the replica serving it is killed; the browser's EventSource
     /// reconnects through the port with its Last-Event-ID and the page counts no gap and no reset.
     /// </summary>
-    private async Task BrowserFailsOverWithoutAGapAsync(AppHostProcess appHost, Uri stream, HttpClient http)
+    private async Task BrowserFailsOverWithoutAGapAsync(StartedProcess appHost, Uri stream, HttpClient http)
     {
         await using var page = await StreamClientPage.OpenAsync(chromium.Browser, output);
         await page.ConnectAsync(stream.ToString());
@@ -155,7 +155,7 @@ public sealed class StreamingReplicasAppHostTests(ChromiumFixture chromium, ITes
     /// <summary>Waits until exactly one of the replica processes has a client; returns its pid.</summary>
     private static async Task<int> ServingReplicaAsync(HttpClient http, IReadOnlyList<int> replicas, string what) =>
         (await Eventually.UntilAsync(
-            async () => (await Task.WhenAll(replicas.Select(async pid => (Pid: pid, Clients: await ClientsAsync(http, AppHostProcess.ListeningPortOf(pid)))))).Where(r => r.Clients > 0).ToList(),
+            async () => (await Task.WhenAll(replicas.Select(async pid => (Pid: pid, Clients: await ClientsAsync(http, StartedProcess.ListeningPortOf(pid)))))).Where(r => r.Clients > 0).ToList(),
             found => found.Count == 1,
             WaitTimeout,
             what))[0].Pid;

@@ -1,6 +1,7 @@
 using System.Net;
 using RandomDemo.Tests.Infrastructure;
 using Xunit.Abstractions;
+using RandomDemo.Contracts;
 
 namespace RandomDemo.Tests.ServiceDefaults;
 
@@ -18,9 +19,9 @@ public sealed class ContentRootTests(ITestOutputHelper output)
         var elsewhere = Directory.CreateTempSubdirectory("randomdemo-cwd-");
         try
         {
-            await using var service = await ServiceProcess.StartAsync(project, output, workingDirectory: elsewhere.FullName);
+            await using var service = await StartedProcess.StartServiceAsync(project, output, workingDirectory: elsewhere.FullName);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(service.BaseAddress, "/health"))
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(service.BaseAddress, HealthEndpoints.Health))
             {
                 // The generator speaks HTTP/2 only (h2c, prior knowledge).
                 Version = project == "RandomDemo.Generator" ? HttpVersion.Version20 : HttpVersion.Version11,

@@ -92,7 +92,7 @@ public sealed class ClientAddressLimitTests(ITestOutputHelper output)
         // Kubernetes output) would trust X-Forwarded-For from anyone. The client here reaches the
         // service on the machine's own non-loopback address, so it is no proxy of the same host.
         var address = NonLoopbackAddress();
-        var port = ServiceProcess.FreePort();
+        var port = LoopbackPort.Free();
         await using var stack = await StreamingStack.StartAsync(output, streamingPort: port, streaming: new Dictionary<string, string?>
         {
             ["Streaming__MaxClientsPerAddress"] = Limit,

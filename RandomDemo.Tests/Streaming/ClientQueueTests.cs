@@ -13,8 +13,8 @@ public sealed class ClientQueueTests(ITestOutputHelper output)
         // Loopback TCP buffers absorb megabytes, so the stalled client uses HTTP/2 on a second
         // endpoint: it never reads, so it never opens its flow-control window (64 KB) again, and
         // the server's writes to it stall after that much. Small queues and response buffers do the rest.
-        var port = ServiceProcess.FreePort();
-        var http2Port = ServiceProcess.FreePort();
+        var port = LoopbackPort.Free();
+        var http2Port = LoopbackPort.Free();
         await using var stack = await StreamingStack.StartAsync(output, frequencyMs: 5, new Dictionary<string, string?>
         {
             ["Streaming__ClientQueueCapacity"] = "32",

@@ -15,7 +15,7 @@ public sealed class OtlpMetricsReceiver : IAsyncDisposable
     private readonly HttpListener _listener = new();
     private readonly ConcurrentDictionary<string, ExportedMetric> _latest = new();
     private readonly Task _serving;
-    private readonly int _port = ServiceProcess.FreePort();
+    private readonly int _port = LoopbackPort.Free();
 
     public OtlpMetricsReceiver()
     {

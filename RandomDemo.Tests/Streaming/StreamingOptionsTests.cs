@@ -14,7 +14,7 @@ public sealed class StreamingOptionsTests
     public async Task Invalid_setting_stops_the_service_at_start_naming_the_key(string variable, string value, string key)
     {
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            ServiceProcess.StartAsync("RandomDemo.Streaming", environment: new Dictionary<string, string?> { [variable] = value }));
+            StartedProcess.StartServiceAsync("RandomDemo.Streaming", environment: new Dictionary<string, string?> { [variable] = value }));
 
         Assert.Contains("exited", failure.Message, StringComparison.Ordinal);
         Assert.Contains(key, failure.Message, StringComparison.Ordinal);

@@ -17,16 +17,16 @@ public sealed class StreamingStack : IAsyncDisposable
     private readonly Dictionary<string, string?> _streamingEnvironment;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    private StreamingStack(ITestOutputHelper? output, ServiceProcess generator, Dictionary<string, string?> streamingEnvironment)
+    private StreamingStack(ITestOutputHelper? output, StartedProcess generator, Dictionary<string, string?> streamingEnvironment)
     {
         _output = output;
         Generator = generator;
         _streamingEnvironment = streamingEnvironment;
     }
 
-    public ServiceProcess Generator { get; private set; }
+    public StartedProcess Generator { get; private set; }
 
-    public ServiceProcess Streaming { get; private set; } = null!;
+    public StartedProcess Streaming { get; private set; } = null!;
 
     public Uri StreamUri => new(Streaming.BaseAddress, "/stream");
 
@@ -36,7 +36,7 @@ public sealed class StreamingStack : IAsyncDisposable
     /// </summary>
     public static async Task<StreamingStack> StartAsync(ITestOutputHelper? output, int frequencyMs = 50, IReadOnlyDictionary<string, string?>? streaming = null, int? streamingPort = null)
     {
-        var generator = await ServiceProcess.StartAsync("RandomDemo.Generator", output);
+        var generator = await StartedProcess.StartServiceAsync("RandomDemo.Generator", output);
         var environment = new Dictionary<string, string?>
         {
             ["services__generator__http__0"] = generator.BaseAddress.ToString().TrimEnd('/'),
@@ -76,8 +76,8 @@ public sealed class StreamingStack : IAsyncDisposable
     /// Starts one more streaming process with the stack's environment, fed by the same generator (a replica;
     /// on <paramref name="port"/> if given). The caller owns it: the stack stops only <see cref="Streaming"/>.
     /// </summary>
-    public Task<ServiceProcess> StartReplicaAsync(int? port = null) =>
-        ServiceProcess.StartAsync("RandomDemo.Streaming", _output, _streamingEnvironment, port);
+    public Task<StartedProcess> StartReplicaAsync(int? port = null) =>
+        StartedProcess.StartServiceAsync("RandomDemo.Streaming", _output, _streamingEnvironment, port);
 
     /// <summary>Kills the generator, as in a crash.</summary>
     public void KillGenerator() => Generator.Kill();
@@ -87,7 +87,7 @@ public sealed class StreamingStack : IAsyncDisposable
     {
         var port = Generator.Port;
         await Generator.DisposeAsync();
-        Generator = await ServiceProcess.StartAsync("RandomDemo.Generator", _output, port: port);
+        Generator = await StartedProcess.StartServiceAsync("RandomDemo.Generator", _output, port: port);
     }
 
     public Task<SseConnection> ConnectAsync(string? lastEventId = null) => SseConnection.OpenAsync(StreamUri, lastEventId);

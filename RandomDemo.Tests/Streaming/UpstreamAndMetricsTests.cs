@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Xunit.Abstractions;
+using RandomDemo.Contracts;
 
 namespace RandomDemo.Tests.Streaming;
 
@@ -11,16 +12,16 @@ public sealed class UpstreamAndMetricsTests(ITestOutputHelper output)
         await using var stack = await StreamingStack.StartAsync(output);
         await using var stream = await stack.ConnectAsync();
         var before = await stream.ReadDataEventsAsync(5);
-        Assert.Equal("connected", (await stack.GetJsonAsync("/health")).String("upstream"));
+        Assert.Equal("connected", (await stack.GetJsonAsync(HealthEndpoints.Health)).String("upstream"));
 
         stack.KillGenerator();
-        var health = await stack.WaitForJsonAsync("/health", h => h.String("upstream") == "reconnecting", "upstream reconnecting");
+        var health = await stack.WaitForJsonAsync(HealthEndpoints.Health, h => h.String("upstream") == "reconnecting", "upstream reconnecting");
         Assert.Equal("ok", health.String("status"));
         Assert.Equal(0, (await stack.GetMetricsAsync()).Long("upstream_reconnects"));
 
         await stack.RestartGeneratorAsync();
         await stack.WaitForMetricsAsync(m => m.Long("upstream_reconnects") >= 1 && m.String("upstream") == "connected", "the upstream re-established");
-        Assert.Equal("connected", (await stack.GetJsonAsync("/health")).String("upstream"));
+        Assert.Equal("connected", (await stack.GetJsonAsync(HealthEndpoints.Health)).String("upstream"));
 
         // The same connection carries on: events buffered before the crash, then new ones, no reset, no reuse.
         var after = await stream.ReadDataEventsAsync(30);
@@ -39,7 +40,7 @@ public sealed class UpstreamAndMetricsTests(ITestOutputHelper output)
 
         using (stack.Generator.Freeze())
         {
-            await stack.WaitForJsonAsync("/health", h => h.String("upstream") == "reconnecting", "upstream reconnecting");
+            await stack.WaitForJsonAsync(HealthEndpoints.Health, h => h.String("upstream") == "reconnecting", "upstream reconnecting");
         }
 
         await stack.WaitForMetricsAsync(m => m.Long("upstream_reconnects") >= 1 && m.String("upstream") == "connected", "the upstream re-established");

@@ -37,9 +37,9 @@ public sealed class ComposeRunTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Published_compose_file_runs_healthy_serves_both_ports_survives_a_generator_stop_and_tears_down_clean()
     {
-        var gatewayPort = ServiceProcess.FreePort();
-        var streamingPort = ServiceProcess.FreePort();
-        var dashboardPort = ServiceProcess.FreePort();
+        var gatewayPort = LoopbackPort.Free();
+        var streamingPort = LoopbackPort.Free();
+        var dashboardPort = LoopbackPort.Free();
         await BuildImagesAsync();
         _publishDirectory = await PublishAsync(gatewayPort, streamingPort, dashboardPort);
         try
@@ -121,7 +121,7 @@ public sealed class ComposeRunTests(ITestOutputHelper output) : IAsyncLifetime
         _composeVariables = new() { ["DASHBOARD_IMAGE"] = $"localhost/{dashboardImage}" };
         var built = await _engine.RunCheckedAsync(
             ["bash", "RandomDemo.Tests/Publishing/ComposeRun/build-offline-images.sh", _engine.Directory,
-             ServiceProcess.FreePort().ToString(), Path.GetDirectoryName(dashboardExecutable)!, dashboardImage],
+             LoopbackPort.Free().ToString(), Path.GetDirectoryName(dashboardExecutable)!, dashboardImage],
             timeout: ImageBuildTimeout);
         output.WriteLine(built);
     }
@@ -129,7 +129,7 @@ public sealed class ComposeRunTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task<string> PublishAsync(int gatewayPort, int streamingPort, int dashboardPort)
     {
         var directory = Path.Combine(_engine.Directory, "publish");
-        var publish = await FinishedProcess.PublishWithAppHostAsync(directory,
+        var publish = await StartedProcess.PublishWithAppHostAsync(directory,
             $"--Ports:{ServiceNames.Gateway}={gatewayPort}", $"--Ports:{ServiceNames.Streaming}={streamingPort}", $"--Ports:dashboard={dashboardPort}");
         Assert.True(publish.ExitCode == 0, $"publish exited {publish.ExitCode}:\n{publish.Output}");
 
@@ -151,7 +151,7 @@ public sealed class ComposeRunTests(ITestOutputHelper output) : IAsyncLifetime
 
     /// <summary>Without the check of <see cref="ComposeAsync"/>: for logs and clean-up after a failure.</summary>
     private Task<FinishedProcess> ComposeUncheckedAsync(params string[] arguments) =>
-        FinishedProcess.RunAsync(new Dictionary<string, string>(_engine.Environment.Concat(_composeVariables)), TimeSpan.FromMinutes(2), ComposeCommand(arguments));
+        StartedProcess.RunAsync(new Dictionary<string, string>(_engine.Environment.Concat(_composeVariables)), TimeSpan.FromMinutes(2), ComposeCommand(arguments));
 
     private string[] ComposeCommand(string[] arguments) =>
         ["docker-compose", "--ansi", "never", "-f", Path.Combine(_publishDirectory, ComposeFile.FileName), "-f", _testOverrides, "-p", _project, .. arguments];

@@ -102,7 +102,7 @@ public sealed class PodmanEngine : IAsyncDisposable
             environment[name] = value;
         }
 
-        var finished = await FinishedProcess.RunAsync(environment, timeout ?? CommandTimeout, command);
+        var finished = await StartedProcess.RunAsync(environment, timeout ?? CommandTimeout, command);
         Assert.True(finished.ExitCode == 0, $"{string.Join(' ', command)} exited {finished.ExitCode}:\n{finished.Output}");
         return finished.Output;
     }
@@ -114,11 +114,11 @@ public sealed class PodmanEngine : IAsyncDisposable
             while (!stopping.IsCancellationRequested)
             {
                 await Task.Delay(HealthcheckInterval, stopping);
-                var running = await FinishedProcess.RunAsync(Environment, CommandTimeout, "podman", "ps", "--quiet", "--filter", "status=running");
+                var running = await StartedProcess.RunAsync(Environment, CommandTimeout, "podman", "ps", "--quiet", "--filter", "status=running");
                 foreach (var container in running.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     // Fails for a container without a healthcheck (the dashboard) or one just gone: nothing to record.
-                    await FinishedProcess.RunAsync(Environment, CommandTimeout, "podman", "healthcheck", "run", container);
+                    await StartedProcess.RunAsync(Environment, CommandTimeout, "podman", "healthcheck", "run", container);
                 }
             }
         }
@@ -136,7 +136,7 @@ public sealed class PodmanEngine : IAsyncDisposable
         await _service.DisposeAsync();
         _stopping.Dispose();
         // Containers a failed test left, their mounts, images and networks: all of them this engine's own.
-        var reset = await FinishedProcess.RunAsync(Environment, CommandTimeout, "podman", "system", "reset", "--force");
+        var reset = await StartedProcess.RunAsync(Environment, CommandTimeout, "podman", "system", "reset", "--force");
         Assert.True(reset.ExitCode == 0, $"podman system reset exited {reset.ExitCode}:\n{reset.Output}");
         System.IO.Directory.Delete(Directory, recursive: true);
     }

@@ -82,7 +82,7 @@ internal sealed class CommandLine
         return values;
     }
 
-    /// <summary>An absolute http:// URL on a loopback address (the bench only ever loads this machine).</summary>
+    /// <summary>An absolute http:// URL on a loopback address (the bench only ever loads the local host).</summary>
     public Uri LoopbackUrl(string name, string? fallback = null)
     {
         var text = Raw(name, fallback);

@@ -56,10 +56,10 @@ internal static partial class BareKestrelCommand
             });
         }
 
-        app.MapGet("/health", () => Results.Ok(new BareHealth("ok")));
+        app.MapGet(HealthEndpoints.Health, () => Results.Ok(new BareHealth("ok")));
 
         await app.StartAsync(cancellation);
-        Console.WriteLine($"bare-kestrel: listening on http://{host}:{port} (GET /random/number{(generator is null ? "" : $" from {generator}")}, /health); Ctrl+C or SIGTERM stops");
+        Console.WriteLine($"bare-kestrel: listening on http://{host}:{port} (GET /random/number{(generator is null ? "" : $" from {generator}")}, {HealthEndpoints.Health}); Ctrl+C or SIGTERM stops");
         await app.WaitForShutdownAsync(cancellation);
         return 0;
     }

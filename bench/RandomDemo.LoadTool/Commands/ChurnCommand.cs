@@ -28,8 +28,8 @@ internal static class ChurnCommand
         var settle = TimeSpan.FromSeconds(commandLine.Int("settle", 10, 0, 300));
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var endpoint = new IPEndPoint((await Dns.GetHostAddressesAsync(url.Host, cancellation))[0], url.Port);
-        var request = SseConnection.Request(url);
+        var endpoint = (await StreamTarget.ResolveAsync(url, cancellation)).Server;
+        var request = EventStream.Request(url);
         Console.WriteLine($"churn: {cycles} cycles, {parallel} in parallel, until {until} (load average {ProcessSample.LoadAverage()})");
 
         if (warmup > 0)
@@ -115,7 +115,7 @@ internal static class ChurnCommand
                 await connection.RunAsync(endpoint, request, timeout.Token);
                 cancellation.ThrowIfCancellationRequested();
 
-                var done = until == StopAfter.FirstEvent ? connection.Events > 0 : connection.Ready.IsCompletedSuccessfully;
+                var done = until == StopAfter.FirstEvent ? connection.Order.Events > 0 : connection.Ready.IsCompletedSuccessfully;
                 if (done)
                 {
                     Interlocked.Increment(ref succeeded);

@@ -4,7 +4,6 @@ using Grpc.Net.Client;
 using RandomDemo.Contracts;
 using RandomDemo.LoadTool.Cli;
 using RandomDemo.LoadTool.Measurement;
-using RandomDemo.LoadTool.Sse;
 
 namespace RandomDemo.LoadTool.Commands;
 
@@ -129,7 +128,7 @@ internal static class GrpcCommand
 
                     if (!stop.IsCancellationRequested)
                     {
-                        latency.Record(SseConnection.NowMicros() - (call.ResponseStream.Current.Timestamp * 1000));
+                        latency.Record(WallClock.NowMicros() - (call.ResponseStream.Current.Timestamp * 1000));
                         Interlocked.Increment(ref completed);
                     }
                 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using RandomDemo.LoadTool.Cli;
 using RandomDemo.LoadTool.Measurement;
 using RandomDemo.LoadTool.Sse;
@@ -31,14 +30,15 @@ internal static class SseFanOutCommand
         var connectTimeout = TimeSpan.FromSeconds(commandLine.Int("connect-timeout", 120, 1, 900));
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var endpoint = new IPEndPoint((await Dns.GetHostAddressesAsync(url.Host, cancellation))[0], url.Port);
-        var request = SseConnection.Request(url);
+        var endpoint = (await StreamTarget.ResolveAsync(url, cancellation)).Server;
+        var request = EventStream.Request(url);
         var window = new DeliveryWindow();
         var connections = Enumerable.Range(0, clients).Select(_ => new SseConnection(window, StopAfter.Never)).ToArray();
         var runs = new Task[clients];
         using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
 
         Console.WriteLine($"sse: {clients} clients on {url} (load average {ProcessSample.LoadAverage()})");
+        var selfBefore = ProcessSample.Self();
         ProcessSample? serverBefore = serverPid is { } pid ? ProcessSample.Take(pid) : null;
         var heapBefore = serverPid is { } gcPid ? await FullGc.CollectAsync(gcPid, TimeSpan.FromSeconds(15)) : null;
 
@@ -87,7 +87,7 @@ internal static class SseFanOutCommand
 
         // Late events still count (their latency says how late); stop waiting once all have the last one.
         var graceDeadline = DateTime.UtcNow + grace;
-        while (DateTime.UtcNow < graceDeadline && connections.Any(c => c.Ready.IsCompletedSuccessfully && c.LastId < window.ToId && c.Failure is null && !c.EndedByServer))
+        while (DateTime.UtcNow < graceDeadline && connections.Any(c => c.Ready.IsCompletedSuccessfully && c.Order.LastId < window.ToId && c.Failure is null && !c.EndedByServer))
         {
             await Task.Delay(100, cancellation);
         }
@@ -98,19 +98,21 @@ internal static class SseFanOutCommand
         // After the window, with every client still connected: what live objects hold per connection.
         var heapWithClients = serverPid is { } gcPid2 ? await FullGc.CollectAsync(gcPid2, TimeSpan.FromSeconds(15)) : null;
         var held = connections.Where(c => c.Ready.IsCompletedSuccessfully).ToArray();
-        var complete = held.Count(c => c.FirstId <= window.FromId + 1 && c.LastId >= window.ToId
-            && c.MissingIds == 0 && c.OutOfOrder == 0 && c.Failure is null && !c.EndedByServer);
+        var complete = held.Count(c => c.Order.FirstId <= window.FromId + 1 && c.Order.LastId >= window.ToId
+            && c.Order.Missing == 0 && c.Order.Duplicates == 0 && c.Order.Resets == 0 && c.Failure is null && !c.EndedByServer);
         var windowEvents = window.ToId - window.FromId;
 
         await hangUp.CancelAsync();
         await Task.WhenAll(runs.Where(run => run is not null)).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
 
         Console.WriteLine($"window: events {window.FromId + 1}..{window.ToId} ({windowEvents} events in {duration.TotalSeconds:F0} s, {windowEvents / duration.TotalSeconds:F1}/s)");
-        Console.WriteLine($"delivery: {complete}/{connected} clients got every window event in order; missing ids {held.Sum(c => c.MissingIds)}, out of order {held.Sum(c => c.OutOfOrder)}, "
-            + $"sequence!=id {held.Sum(c => c.SequenceMismatches)}, gap/reset notices {held.Sum(c => c.Notices)}, ended by server {held.Count(c => c.EndedByServer)}, "
+        Console.WriteLine($"delivery: {complete}/{connected} clients got every window event in order; missing ids {held.Sum(c => c.Order.Missing)}, out of order {held.Sum(c => c.Order.Duplicates)}, "
+            + $"sequence!=id {held.Sum(c => c.SequenceMismatches)}, gap/reset notices {held.Sum(c => c.Order.Gaps + c.Order.Resets)}, ended by server {held.Count(c => c.EndedByServer)}, "
             + $"server clients {beforeWindow.Clients} -> {after.Clients}, server drops {after.ClientsDropped - start.ClientsDropped}");
         Console.WriteLine($"latency: {window.Latency.Summary()}");
-        Console.WriteLine($"loadtool cpu: {ProcessSample.CpuPercent(selfStart, selfEnd):F0}% of one core; load average {ProcessSample.LoadAverage()}");
+        var selfKbPerClient = (selfEnd.RssKb - selfBefore.RssKb) / (double)Math.Max(1, connected);
+        Console.WriteLine($"loadtool cpu: {ProcessSample.CpuPercent(selfStart, selfEnd):F0}% of one core during the window; rss {selfBefore.RssKb / 1024.0:F1} MB before, "
+            + $"{selfEnd.RssKb / 1024.0:F1} MB with {connected} clients: {selfKbPerClient:F1} KB per client; load average {ProcessSample.LoadAverage()}");
 
         var inService = "";
         if (fanOutWindow is { } f)
@@ -137,7 +139,7 @@ internal static class SseFanOutCommand
 
         Console.WriteLine($"RESULT sse clients={clients} connected={connected} server_clients={beforeWindow.Clients} complete={complete} events={windowEvents} "
             + $"p50_ms={window.Latency.PercentileMs(0.5):F1} p99_ms={window.Latency.PercentileMs(0.99):F1} max_ms={window.Latency.MaxMs:F1}{inService}{resources} "
-            + $"loadtool_cpu_pct={ProcessSample.CpuPercent(selfStart, selfEnd):F0}");
+            + $"loadtool_cpu_pct={ProcessSample.CpuPercent(selfStart, selfEnd):F0} loadtool_kb_per_client={selfKbPerClient:F1}");
         return complete == clients ? 0 : 1;
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using RandomDemo.LoadTool.Cli;
 using RandomDemo.LoadTool.Measurement;
 using RandomDemo.LoadTool.Sse;
@@ -37,10 +36,10 @@ internal static class SseFaultsCommand
         var probe = generator is null ? null : new GeneratorProbe(generator, clock);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var probing = probe?.RunAsync(stop.Token) ?? Task.CompletedTask;
-        List<StreamTarget> targets = [new(await EndpointAsync(url, cancellation), url)];
+        List<StreamTarget> targets = [await StreamTarget.ResolveAsync(url, cancellation)];
         if (failoverUrl is not null)
         {
-            targets.Add(new(await EndpointAsync(failoverUrl, cancellation), failoverUrl));
+            targets.Add(await StreamTarget.ResolveAsync(failoverUrl, cancellation));
         }
 
         var resumes = new LatencyHistogram();
@@ -65,13 +64,13 @@ internal static class SseFaultsCommand
         }
 
         var disconnected = connections.Count(c => c.Disconnects > 0);
-        var wrongResets = connections.Count(c => c.Resets != expectedResets);
-        var duplicates = connections.Sum(c => c.Duplicates);
-        var holes = connections.Sum(c => c.Holes);
+        var wrongResets = connections.Count(c => c.Order.Resets != expectedResets);
+        var duplicates = connections.Sum(c => c.Order.Duplicates);
+        var holes = connections.Sum(c => c.Order.Holes);
         Console.WriteLine($"clients: {clients}; disconnected at least once {disconnected}, streams opened {connections.Sum(c => c.Streams)}, refused attempts {connections.Sum(c => c.FailedAttempts)}"
             + (connections.FirstOrDefault(c => c.LastFailure is not null)?.LastFailure is { } failure ? $" (e.g. {failure})" : ""));
-        Console.WriteLine($"events: {connections.Sum(c => c.Events)} received; duplicates {duplicates}, unannounced holes {holes}, gap events {connections.Sum(c => c.Gaps)}, "
-            + $"reset events {connections.Sum(c => c.Resets)} (clients with other than {expectedResets}: {wrongResets}); last ids {connections.Min(c => c.LastId)}..{connections.Max(c => c.LastId)}");
+        Console.WriteLine($"events: {connections.Sum(c => c.Order.Events)} received; duplicates {duplicates}, unannounced holes {holes}, gap events {connections.Sum(c => c.Order.Gaps)}, "
+            + $"reset events {connections.Sum(c => c.Order.Resets)} (clients with other than {expectedResets}: {wrongResets}); last ids {connections.Min(c => c.Order.LastId)}..{connections.Max(c => c.Order.LastId)}");
         if (resumes.Count > 0)
         {
             Console.WriteLine($"resume after a lost stream (per client, lost -> next event): {resumes.Summary()}");
@@ -88,12 +87,9 @@ internal static class SseFaultsCommand
 
         var ok = duplicates == 0 && holes == 0 && wrongResets == 0 && (disconnectsExpected ? disconnected == clients : disconnected == 0)
             && resumedAfterOutage.All(ms => !double.IsNaN(ms));
-        Console.WriteLine($"RESULT sse-faults clients={clients} disconnected={disconnected} duplicates={duplicates} holes={holes} gaps={connections.Sum(c => c.Gaps)} "
-            + $"resets={connections.Sum(c => c.Resets)} clients_with_unexpected_resets={wrongResets} resume_p99_ms={(resumes.Count > 0 ? resumes.PercentileMs(0.99) : 0):F0} "
+        Console.WriteLine($"RESULT sse-faults clients={clients} disconnected={disconnected} duplicates={duplicates} holes={holes} gaps={connections.Sum(c => c.Order.Gaps)} "
+            + $"resets={connections.Sum(c => c.Order.Resets)} clients_with_unexpected_resets={wrongResets} resume_p99_ms={(resumes.Count > 0 ? resumes.PercentileMs(0.99) : 0):F0} "
             + $"resume_max_ms={resumes.MaxMs:F0} outages={resumedAfterOutage.Count} first_event_after_up_ms={string.Join('/', resumedAfterOutage.Select(ms => ms.ToString("F0")))} verdict={(ok ? "ok" : "FAILED")}");
         return ok ? 0 : 1;
     }
-
-    private static async Task<IPEndPoint> EndpointAsync(Uri url, CancellationToken cancellation) =>
-        new((await Dns.GetHostAddressesAsync(url.Host, cancellation))[0], url.Port);
 }

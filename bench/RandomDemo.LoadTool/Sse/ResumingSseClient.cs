@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Text;
 using RandomDemo.LoadTool.Measurement;
 
 namespace RandomDemo.LoadTool.Sse;
@@ -66,28 +64,19 @@ internal sealed class EventArrivals(Stopwatch clock)
     private readonly record struct Arrival(long Id, TimeSpan At, long ReceivedUnixMs, long TimestampMs);
 }
 
-/// <summary>Where a client connects: the address and the /stream URL (its request line and Host).</summary>
-internal sealed record StreamTarget(EndPoint Server, Uri Url);
-
 /// <summary>
 /// One SSE client on a raw socket that behaves like a browser's EventSource: when its stream ends
 /// or cannot be opened it tries again after a delay, sending Last-Event-ID. It checks what a client
-/// must see across reconnects: each data id once and in order, holes only where a gap event said
-/// so, ids starting afresh only after a reset event. With several targets (replicas sharing one
+/// must see across reconnects (<see cref="EventOrder"/>). With several targets (replicas sharing one
 /// event log) it moves to the next one whenever a stream is lost or refused, as a client behind a
 /// load balancer would.
 /// </summary>
 internal sealed class ResumingSseClient(EventArrivals arrivals, LatencyHistogram resumes, TimeSpan reconnectDelay) : IEventStreamSink
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _stop;
-    private bool _gapAnnounced;
-    private bool _resetAnnounced;
     private TimeSpan? _lostAt;
 
-    public long LastId { get; private set; } = -1;
-
-    public long Events { get; private set; }
+    public EventOrder Order { get; } = new();
 
     /// <summary>Streams opened (200 and the retry line).</summary>
     public int Streams { get; private set; }
@@ -97,15 +86,6 @@ internal sealed class ResumingSseClient(EventArrivals arrivals, LatencyHistogram
 
     /// <summary>Attempts refused (connection refused, non-200).</summary>
     public int FailedAttempts { get; private set; }
-
-    public long Duplicates { get; private set; }
-
-    /// <summary>Ids skipped without a gap event.</summary>
-    public long Holes { get; private set; }
-
-    public long Gaps { get; private set; }
-
-    public long Resets { get; private set; }
 
     public string? LastFailure { get; private set; }
 
@@ -117,14 +97,16 @@ internal sealed class ResumingSseClient(EventArrivals arrivals, LatencyHistogram
         for (var attempt = 0; !cancellation.IsCancellationRequested; attempt++)
         {
             var target = targets[attempt % targets.Count];
-            var opened = await ReadOneStreamAsync(target.Server, target.Url, cancellation);
+            var streamsBefore = Streams;
+            var end = await EventStream.ReadAsync(target.Server, EventStream.Request(target.Url, Order.LastId), this, cancellation);
+            LastFailure = end.Failure ?? LastFailure;
             if (cancellation.IsCancellationRequested)
             {
                 break;
             }
 
             _lostAt ??= arrivals.Clock.Elapsed;
-            if (opened)
+            if (Streams > streamsBefore)
             {
                 Disconnects++;
             }
@@ -144,78 +126,38 @@ internal sealed class ResumingSseClient(EventArrivals arrivals, LatencyHistogram
         }
     }
 
-    public void OnStatus(int statusCode)
+    public bool OnStatus(int statusCode)
     {
         if (statusCode != 200)
         {
             LastFailure = $"HTTP {statusCode}";
-            _stop = true;
         }
+
+        return statusCode == 200;
     }
 
-    public void OnRetry()
+    public bool OnSubscribed()
     {
         Streams++;
         _ready.TrySetResult();
+        return true;
     }
 
-    public void OnComment()
+    public bool OnEvent(in StreamEvent received)
     {
-    }
-
-    public void OnEvent(EventKind kind, long id, long timestamp, long sequence, long receivedMicros)
-    {
-        switch (kind)
+        if (!Order.Take(received))
         {
-            case EventKind.Gap:
-                Gaps++;
-                _gapAnnounced = true;
-                return;
-            case EventKind.Reset:
-                Resets++;
-                _resetAnnounced = true;
-                return;
-            case EventKind.Other:
-                return;
+            return true;
         }
 
-        if (LastId < 0 || _resetAnnounced)
-        {
-            // The first event, or the first of a new numbering.
-        }
-        else if (id <= LastId)
-        {
-            Duplicates++;
-            return;
-        }
-        else if (id != LastId + 1 && !_gapAnnounced)
-        {
-            Holes += id - LastId - 1;
-        }
-
-        _gapAnnounced = _resetAnnounced = false;
-        LastId = id;
-        Events++;
-        arrivals.Record(id, timestamp, receivedMicros);
+        arrivals.Record(received.Id, received.Timestamp, received.ReceivedMicros);
         if (_lostAt is { } lost)
         {
             // From a lost stream to the next event, as this client lived it (shared by all clients).
             resumes.Record((long)(arrivals.Clock.Elapsed - lost).TotalMicroseconds);
             _lostAt = null;
         }
-    }
 
-    /// <summary>One connection until it ends; true when the stream opened.</summary>
-    private async Task<bool> ReadOneStreamAsync(EndPoint server, Uri url, CancellationToken cancellation)
-    {
-        _stop = false;
-        var streamsBefore = Streams;
-        var end = await EventStreamSocket.ReadAsync(server, Request(url), this, () => _stop, cancellation);
-        LastFailure = end.Failure ?? LastFailure;
-        return Streams > streamsBefore;
+        return true;
     }
-
-    private byte[] Request(Uri url) => Encoding.ASCII.GetBytes(
-        $"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n"
-        + (LastId >= 0 ? $"Last-Event-ID: {LastId}\r\n" : "") + "\r\n");
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using RandomDemo.LoadTool.Measurement;
 
 namespace RandomDemo.LoadTool.Sse;
@@ -48,25 +47,12 @@ internal sealed class DeliveryWindow
 internal sealed class SseConnection(DeliveryWindow? window, StopAfter stopAfter) : IEventStreamSink
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _stop;
 
     public int StatusCode { get; private set; }
 
-    public long FirstId { get; private set; }
-
-    public long LastId { get; private set; }
-
-    public long Events { get; private set; }
-
-    public long MissingIds { get; private set; }
-
-    public long OutOfOrder { get; private set; }
+    public EventOrder Order { get; } = new();
 
     public long SequenceMismatches { get; private set; }
-
-    public long Notices { get; private set; }
-
-    public long KeepAlives { get; private set; }
 
     /// <summary>The server ended the stream (EOF or last chunk) while the client still wanted it.</summary>
     public bool EndedByServer { get; private set; }
@@ -76,66 +62,45 @@ internal sealed class SseConnection(DeliveryWindow? window, StopAfter stopAfter)
     /// <summary>Completes once the response is 200 and the retry line arrived (the client is subscribed).</summary>
     public Task Ready => _ready.Task;
 
-    public static byte[] Request(Uri url) => Encoding.ASCII.GetBytes(
-        $"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
-
-    public static long NowMicros() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
-
     public async Task RunAsync(EndPoint server, ReadOnlyMemory<byte> request, CancellationToken cancellation)
     {
-        var end = await EventStreamSocket.ReadAsync(server, request, this, () => _stop, cancellation);
+        var end = await EventStream.ReadAsync(server, request, this, cancellation);
         EndedByServer = end.EndedByServer;
         Failure = end.Failure ?? Failure;
         _ready.TrySetException(new IOException(Failure ?? (StatusCode is 0 or 200 ? "stream ended before it was ready" : $"HTTP {StatusCode}")));
     }
 
-    public void OnStatus(int statusCode)
+    public bool OnStatus(int statusCode)
     {
         StatusCode = statusCode;
         if (statusCode != 200)
         {
             Failure = $"HTTP {statusCode}";
-            _stop = true;
         }
+
+        return statusCode == 200;
     }
 
-    public void OnRetry()
+    public bool OnSubscribed()
     {
         _ready.TrySetResult();
-        _stop |= stopAfter == StopAfter.Retry;
+        return stopAfter != StopAfter.Retry;
     }
 
-    public void OnComment() => KeepAlives++;
-
-    public void OnEvent(EventKind kind, long id, long timestamp, long sequence, long receivedMicros)
+    public bool OnEvent(in StreamEvent received)
     {
-        if (kind != EventKind.Data)
+        Order.Take(received);
+        if (received.Kind != EventKind.Data)
         {
-            Notices++;
-            return;
+            return true;
         }
 
-        if (Events == 0)
+        SequenceMismatches += received.Sequence == received.Id ? 0 : 1;
+        if (window is not null && received.Id > window.FromId && received.Id <= window.ToId)
         {
-            FirstId = id;
-        }
-        else if (id <= LastId)
-        {
-            OutOfOrder++;
-        }
-        else if (id != LastId + 1)
-        {
-            MissingIds += id - LastId - 1;
+            window.Latency.Record(received.ReceivedMicros - (received.Timestamp * 1000));
         }
 
-        LastId = Math.Max(LastId, id);
-        Events++;
-        SequenceMismatches += sequence == id ? 0 : 1;
-        if (window is not null && id > window.FromId && id <= window.ToId)
-        {
-            window.Latency.Record(receivedMicros - (timestamp * 1000));
-        }
-
-        _stop |= stopAfter == StopAfter.FirstEvent;
+        return stopAfter != StopAfter.FirstEvent;
     }
 }

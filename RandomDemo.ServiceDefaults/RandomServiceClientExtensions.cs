@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using RandomDemo.Contracts;
 
-namespace RandomDemo.Contracts;
+namespace Microsoft.Extensions.Hosting;
 
-public static class RandomServiceClientRegistration
+/// <summary>The generator's gRPC client, as the services that call it (gateway, streaming) register it.</summary>
+public static class RandomServiceClientExtensions
 {
     /// <summary>
     /// Registers <see cref="RandomService.RandomServiceClient"/>. The address is
