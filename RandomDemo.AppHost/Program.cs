@@ -17,12 +17,16 @@ builder.AddCrashRestarts();
 builder.AddComposeAndKubernetesPublishing();
 
 var generator = builder.AddProject<Projects.RandomDemo_Generator>(ServiceNames.Generator)
+    .RunFromBuildOutput()
+    .WithPromptShutdown()
     .WithServiceEndpoint(ServicePorts.Generator)
     .WithoutHttpsCertificate()
     .AsHttp2Service()
     .WithGrpcHealthCheck();
 
 builder.AddProject<Projects.RandomDemo_Gateway>(ServiceNames.Gateway)
+    .RunFromBuildOutput()
+    .WithPromptShutdown()
     .WithServiceEndpoint(ServicePorts.Gateway, containerPort: ServicePorts.GatewayContainer)
     .WithoutHttpsCertificate()
     .WithExternalHttpEndpoints()
@@ -34,6 +38,8 @@ builder.AddProject<Projects.RandomDemo_Gateway>(ServiceNames.Gateway)
 
 var streamingReplicas = builder.StreamingReplicas();
 builder.AddProject<Projects.RandomDemo_Streaming>(ServiceNames.Streaming)
+    .RunFromBuildOutput()
+    .WithPromptShutdown()
     // Replicas share the one port through DCP's proxy.
     .WithServiceEndpoint(ServicePorts.Streaming, proxied: streamingReplicas > 1)
     .WithoutHttpsCertificate()

@@ -30,7 +30,8 @@ apphost_check_ports() {
 
 # apphost_start NAME MARK [NAME=VALUE...] -- COMMAND... : starts COMMAND in its own session and
 # process group with SIGINT at its default action (as a terminal runs it), the mark and the given
-# variables in its environment, output in RUN_DIR/NAME.log. Sets APPHOST_PGID.
+# variables in its environment, output in RUN_DIR/NAME.log, in APPHOST_REPO (default: this checkout).
+# Sets APPHOST_PGID.
 apphost_start() {
     local name=$1 mark=$2
     shift 2
@@ -40,7 +41,7 @@ apphost_start() {
     apphost_check_ports
     APPHOST_MARKS+=("$mark")
     rm -f "$RUN_DIR/$name.pid"
-    env RANDOMDEMO_BENCH_MARK="$mark" MSBUILDDISABLENODEREUSE=1 "${vars[@]}" \
+    env --chdir="${APPHOST_REPO:-$REPO_DIR}" RANDOMDEMO_BENCH_MARK="$mark" MSBUILDDISABLENODEREUSE=1 "${vars[@]}" \
         "${APPHOST_PROCS[@]}" launch "$RUN_DIR/$name.pid" "$@" >"$RUN_DIR/$name.log" 2>&1 </dev/null &
     for _ in $(seq 1 50); do [ -s "$RUN_DIR/$name.pid" ] && break; sleep 0.1; done
     [ -s "$RUN_DIR/$name.pid" ] || die "$name did not start"
@@ -85,4 +86,27 @@ apphost_stop() {
     done
     log "warning: processes of $mark left 20 s after Ctrl+C; killing them"
     "${APPHOST_PROCS[@]}" kill "$mark"
+}
+
+# apphost_build_all : the AppHost (and so every service) built in this checkout and in COMPARE_REPO, if set.
+apphost_build_all() {
+    build_release RandomDemo.AppHost/RandomDemo.AppHost.csproj
+    if [ -n "${COMPARE_REPO:-}" ]; then
+        [ -f "$COMPARE_REPO/RandomDemo.sln" ] || die "COMPARE_REPO=$COMPARE_REPO is not a RandomDemo checkout"
+        log "dotnet build -c $CONFIGURATION RandomDemo.AppHost in $COMPARE_REPO"
+        timeout 900 dotnet build -c "$CONFIGURATION" -nologo -v q "$COMPARE_REPO/RandomDemo.AppHost/RandomDemo.AppHost.csproj" >"$RUN_DIR/build-before.log" 2>&1 \
+            || { tail -20 "$RUN_DIR/build-before.log" >&2; die "build in $COMPARE_REPO failed"; }
+    fi
+}
+
+# apphost_profile_env REPO : the AppHost's http launch profile as NAME=VALUE lines (its environment and
+# applicationUrl as ASPNETCORE_URLS), what `dotnet run` adds when the AppHost's dll is started directly.
+apphost_profile_env() {
+    python3 - "$1/RandomDemo.AppHost/Properties/launchSettings.json" <<'PY'
+import json, sys
+profile = json.load(open(sys.argv[1]))["profiles"]["http"]
+print(f"ASPNETCORE_URLS={profile['applicationUrl']}")
+for name, value in profile.get("environmentVariables", {}).items():
+    print(f"{name}={value}")
+PY
 }

@@ -19,7 +19,7 @@ public static class ServiceEndpointExtensions
 
     /// <summary>
     /// True puts DCP's endpoint proxy between clients and each service (Aspire's default). Ours is
-    /// false: the proxy halves req/s and holds memory per connection (bench/RESULTS.md, "AppHost proxy").
+    /// false: the proxy is one more hop for every request and holds memory for every open connection.
     /// </summary>
     public const string ProxiedEndpointsKey = "AppHost:ProxiedEndpoints";
 

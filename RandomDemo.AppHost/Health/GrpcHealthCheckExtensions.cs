@@ -12,6 +12,13 @@ public static class GrpcHealthCheckExtensions
     /// <summary>How long one probe may take before the service counts as unhealthy.</summary>
     private static readonly TimeSpan ProbeDeadline = TimeSpan.FromSeconds(2);
 
+    /// <summary>A refused connection is tried again every 50 ms or so until the deadline (gRPC's default waits 1 s, then longer).</summary>
+    private static readonly GrpcChannelOptions ProbeChannel = new()
+    {
+        InitialReconnectBackoff = TimeSpan.FromMilliseconds(50),
+        MaxReconnectBackoff = TimeSpan.FromMilliseconds(50),
+    };
+
     /// <summary>
     /// Adds an Aspire health check that asks the resource's endpoint over the gRPC health protocol
     /// (<c>grpc.health.v1.Health/Check</c>, overall server status): an h2c-only service answers
@@ -38,11 +45,13 @@ public static class GrpcHealthCheckExtensions
             }
 
             // A fresh channel per probe: a long-lived one would report its own reconnect backoff, not the service.
-            using var channel = GrpcChannel.ForAddress(endpoint.Url);
+            using var channel = GrpcChannel.ForAddress(endpoint.Url, ProbeChannel);
             try
             {
+                // Waits for the port to open within the deadline: a service that is still starting is
+                // healthy the moment it serves, not at Aspire's next probe (1, 2, 3... s later).
                 var reply = await new HealthClient(channel).CheckAsync(
-                    new HealthCheckRequest(), deadline: DateTime.UtcNow + ProbeDeadline, cancellationToken: cancellationToken);
+                    new HealthCheckRequest(), new CallOptions(deadline: DateTime.UtcNow + ProbeDeadline, cancellationToken: cancellationToken).WithWaitForReady());
                 return reply.Status == HealthCheckResponse.Types.ServingStatus.Serving
                     ? HealthCheckResult.Healthy()
                     : HealthCheckResult.Unhealthy($"grpc.health.v1 says {reply.Status}");

@@ -30,6 +30,8 @@ public static class RedisServerExtensions
             })
             // Nothing to keep: the log holds the last few events, and replicas tell clients about a gap.
             .WithArgs("--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+            // Without it on the PATH, Aspire says so before the start (console and dashboard) instead of a bare failure.
+            .WithRequiredCommand("redis-server")
             .WithHealthCheck(healthCheck);
     }
 

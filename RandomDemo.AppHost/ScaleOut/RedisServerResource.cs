@@ -1,7 +1,7 @@
 namespace RandomDemo.AppHost.ScaleOut;
 
 /// <summary>
-/// Debian's <c>redis-server</c> run as a process (no container runtime on these machines), without
+/// Debian's <c>redis-server</c> run as a process (no container runtime or image needed), without
 /// persistence: the streaming replicas' shared event log, reached through its connection string
 /// (<c>ConnectionStrings:{name}</c> in the referencing service).
 /// </summary>

@@ -18,14 +18,14 @@ public static class StreamingApi
     /// <summary>How long a client refused for a client limit is asked to wait, in seconds.</summary>
     private const int RetryAfterSeconds = 5;
 
-    /// <summary>How long a resuming client ahead of this replica waits for it to read the shared log that far.</summary>
-    private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(2);
-
     /// <summary>
-    /// How long a client of a replica that has not read the shared log yet (just started, or Redis
-    /// just back) waits for it before the 503: a browser's EventSource gives up for good on a 503.
+    /// How long a /stream request to a replica that shares the log waits until the replica can tell the
+    /// client what it missed: until it has read the log (just started, or Redis just back: a browser's
+    /// EventSource gives up for good on the 503 that follows), and has published the client's
+    /// Last-Event-ID (a client moving from a replica a few milliseconds ahead; past the wait, an id the
+    /// log never reached gets the reset).
     /// </summary>
-    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(5);
 
     public static IEndpointRouteBuilder MapStreamingApi(this IEndpointRouteBuilder app)
     {
@@ -61,21 +61,19 @@ public static class StreamingApi
                 statusCode: StatusCodes.Status400BadRequest);
         }
 
-        if (!await WaitBrieflyAsync(() => eventLog.Loaded, LoadTimeout, context.RequestAborted))
+        if (eventLog.Shared)
+        {
+            var resumeAfter = lastEventId ?? 0;
+            await WaitBrieflyAsync(() => eventLog.Loaded && broadcaster.LastEventId >= resumeAfter, ReadyTimeout, context.RequestAborted);
+        }
+
+        if (!eventLog.Loaded)
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return TypedResults.Problem(
                 title: "Event log not read yet",
                 detail: "This replica has not read the shared event log (Redis) yet, so it cannot tell which events you missed; retry later.",
                 statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-
-        // A client that resumes from another replica may be a few milliseconds of the shared log ahead of
-        // this one: it waits until this replica has published its last id, so that it gets what follows
-        // rather than a reset. An id the log never reaches still gets the reset.
-        if (eventLog.Shared && lastEventId > broadcaster.LastEventId)
-        {
-            await WaitBrieflyAsync(() => broadcaster.LastEventId >= lastEventId, CatchUpTimeout, context.RequestAborted);
         }
 
         if (broadcaster.TryAddClient(context, lastEventId, out var refusal) is not var (client, replay))
@@ -95,12 +93,12 @@ public static class StreamingApi
         return new EventStreamResult(broadcaster, client, replay);
     }
 
-    /// <summary>Polls <paramref name="done"/> until it holds (true) or <paramref name="timeout"/> passes or the client leaves (false).</summary>
-    private static async Task<bool> WaitBrieflyAsync(Func<bool> done, TimeSpan timeout, CancellationToken aborted)
+    /// <summary>Polls <paramref name="done"/> until it holds, <paramref name="timeout"/> passes or the client leaves.</summary>
+    private static async Task WaitBrieflyAsync(Func<bool> done, TimeSpan timeout, CancellationToken aborted)
     {
         if (done())
         {
-            return true;
+            return;
         }
 
         using var expiry = CancellationTokenSource.CreateLinkedTokenSource(aborted);
@@ -111,12 +109,10 @@ public static class StreamingApi
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(20), expiry.Token);
             }
-
-            return true;
         }
         catch (OperationCanceledException)
         {
-            return done();
+            // The wait is over; the caller looks at what holds now.
         }
     }
 

@@ -14,7 +14,7 @@ internal sealed class EventLogOptions
     /// <summary><c>ConnectionStrings:events</c>, the name Aspire's <c>WithReference</c> gives a Redis resource called "events".</summary>
     public const string ConnectionName = "events";
 
-    /// <summary>Prefix of the Redis keys: <c>{Name}:events</c> (the stream and its channel) and <c>{Name}:producer</c> (the lease).</summary>
+    /// <summary>Prefix of the Redis keys (<see cref="RedisEventLog"/>): <c>{Name}:events</c> (the stream and its channel), <c>{Name}:producer</c> (the lease), <c>{Name}:floor</c>, <c>{Name}:opened</c>, <c>{Name}:grace</c>.</summary>
     public string Name { get; set; } = "randomdemo";
 
     /// <summary>

@@ -1,35 +1,25 @@
 using System.Threading.Channels;
-using Microsoft.Extensions.Options;
 using RandomDemo.Streaming.Broadcasting;
 using StackExchange.Redis;
 
 namespace RandomDemo.Streaming.EventLog;
 
 /// <summary>
-/// Every replica's reader of the shared log: loads the log's newest entries as the replay once, then
+/// Every replica's reader of the shared log: loads what the log holds as the replay once, then
 /// publishes each new entry with its log id, woken by the append announcements and, in case one is
-/// missed, every <see cref="PollInterval"/>. After an outage it goes on from the last id it
-/// published; entries the log lost meanwhile reach clients as a gap (<see cref="EventBroadcaster.Publish(long, RandomDemo.Contracts.DataPoint)"/>).
+/// missed, every <see cref="PollInterval"/>. Each read tells the log the last id this replica has
+/// sent (<see cref="RedisEventLog.ReadAfterAsync"/>). After an outage it goes on from that id;
+/// entries the log lost meanwhile reach clients as a gap (<see cref="EventBroadcaster.Publish(long, RandomDemo.Contracts.DataPoint)"/>).
 /// </summary>
 internal sealed partial class EventLogReader(
     IConnectionMultiplexer redis,
     RedisEventLog log,
     EventLogStatus status,
     EventBroadcaster broadcaster,
-    IOptions<StreamingOptions> streamingOptions,
     ILogger<EventLogReader> logger) : BackgroundService
 {
-    /// <summary>How often a reader looks at the log unasked, and raises the floor to its last id.</summary>
-    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>
-    /// A producer taking the lease on an empty log (Redis lost it) waits this long first, so that every
-    /// reader that had sent ids has raised the floor. Replicas notice that Redis is back at different
-    /// times, up to a heartbeat (1 s) and a reconnect retry (500 ms) apart; each reads (and raises the
-    /// floor) as soon as its connection is restored.
-    /// </summary>
-    public static readonly TimeSpan FloorSettle = TimeSpan.FromSeconds(2);
-    private const int BatchSize = 256;
+    /// <summary>How often a reader looks at the log unasked: pub/sub announcements are lost while a connection is down.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly Channel<bool> _appended = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private bool _subscribed;
@@ -47,7 +37,7 @@ internal sealed partial class EventLogReader(
         }
     }
 
-    // Reads at once rather than at the next poll: the floor is raised soon after Redis returns.
+    // Reads at once rather than at the next poll: a Redis that is back may have lost entries, and takes appends only after every replica's read (its grace period).
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _appended.Writer.TryWrite(true);
 
     private async Task FollowAsync(CancellationToken stoppingToken)
@@ -107,39 +97,30 @@ internal sealed partial class EventLogReader(
 
     private async Task ReadAsync()
     {
-        // First thing after a reconnect: an empty log's new producer must not reuse ids this replica has sent.
-        await log.RaiseFloorAsync(broadcaster.LastEventId);
-
+        var entries = await log.ReadAfterAsync(broadcaster.LastEventId);
         if (!status.Loaded)
         {
-            var newest = await log.ReadNewestAsync(streamingOptions.Value.ReplayBufferSize);
-            broadcaster.Preload(newest);
-            if (newest.Count > 0)
+            broadcaster.Preload(entries);
+            if (entries.Count > 0)
             {
-                status.OnLogged(newest[^1].Id, newest[^1].Point.Timestamp);
+                status.OnLogged(entries[^1].Id, entries[^1].Point.Timestamp);
             }
 
             status.OnLoaded();
-            LogLoaded(newest.Count, broadcaster.LastEventId);
+            LogLoaded(entries.Count, broadcaster.LastEventId);
             return;
         }
 
-        IReadOnlyList<LoggedPoint> entries;
-        do
+        foreach (var entry in entries)
         {
-            entries = await log.ReadAfterAsync(broadcaster.LastEventId, BatchSize);
-            foreach (var entry in entries)
+            if (entry.Id > broadcaster.LastEventId + 1)
             {
-                if (entry.Id > broadcaster.LastEventId + 1)
-                {
-                    LogGap(broadcaster.LastEventId + 1, entry.Id - 1);
-                }
-
-                broadcaster.Publish(entry.Id, entry.Point);
-                status.OnLogged(entry.Id, entry.Point.Timestamp);
+                LogGap(broadcaster.LastEventId + 1, entry.Id - 1);
             }
+
+            broadcaster.Publish(entry.Id, entry.Point);
+            status.OnLogged(entry.Id, entry.Point.Timestamp);
         }
-        while (entries.Count == BatchSize);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Event log read: {Events} events for replay, last event id {LastEventId}")]

@@ -5,7 +5,8 @@ namespace RandomDemo.Streaming.EventLog;
 
 /// <summary>
 /// Takes the producer lease when it is free and renews it while held, every quarter of its time to
-/// live; gives it up on a graceful stop so another replica takes over at once.
+/// live, then has the held point appended if there is one; gives the lease up on a graceful stop so
+/// another replica takes over at once.
 /// </summary>
 internal sealed partial class ProducerLease(
     RedisEventLog log,
@@ -36,22 +37,24 @@ internal sealed partial class ProducerLease(
     {
         try
         {
-            var hold = await log.HoldLeaseAsync(status.Replica, ttl);
+            var held = await log.HoldLeaseAsync(status.Replica, ttl);
             status.OnAnswered();
-            if (status.SetProducer(hold != LeaseHold.None))
+            if (status.SetProducer(held))
             {
                 LogRole(status.Role, status.Replica);
-                if (hold != LeaseHold.None)
-                {
-                    // On an empty log, replicas that have sent ids raise the floor first.
-                    await sharedLog.OnLeaseTakenAsync(hold == LeaseHold.HeldOnEmptyLog ? EventLogReader.FloorSettle : TimeSpan.Zero);
-                }
             }
         }
         catch (RedisException)
         {
             // The reader and the producer log the outage; the lease is not known to be held meanwhile.
             status.OnFailed();
+            return;
+        }
+
+        if (status.IsProducer)
+        {
+            // On taking the lease, or once the log's grace period is over: the held point goes out now.
+            await sharedLog.AppendHeldAsync();
         }
     }
 

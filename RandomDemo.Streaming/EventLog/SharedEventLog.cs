@@ -5,10 +5,11 @@ using StackExchange.Redis;
 namespace RandomDemo.Streaming.EventLog;
 
 /// <summary>
-/// The producer's side of the shared log: while this replica holds the lease (<see cref="ProducerLease"/>),
-/// each upstream point is appended to the Redis stream; otherwise the newest point is only held, so
-/// that on taking the lease it goes out at once instead of a period later. Every replica, the
-/// producer too, publishes what the log holds (<see cref="EventLogReader"/>).
+/// The producer's side of the shared log. Each upstream point becomes the held point, the newest one
+/// not in the log yet; it is appended as soon as this replica may: at once while it holds the lease
+/// (<see cref="ProducerLease"/>), else at the lease check that takes it, or after the log's grace
+/// period. So a takeover sends a point at once instead of a period later. Every replica, the producer
+/// too, publishes what the log holds (<see cref="EventLogReader"/>).
 /// </summary>
 internal sealed partial class SharedEventLog(
     RedisEventLog log,
@@ -16,69 +17,67 @@ internal sealed partial class SharedEventLog(
     EventBroadcaster broadcaster,
     ILogger<SharedEventLog> logger) : IEventLog, IDisposable
 {
-    // Appends one at a time and in time order: the upstream's points and the held one at a takeover.
+    // One append at a time, so points go in in the order they were held.
     private readonly SemaphoreSlim _appending = new(1, 1);
     private DataPoint? _held;
     private long _lastAppended;
-    private long _appendFrom;
+    private bool _inGrace;
 
     public async ValueTask AppendAsync(DataPoint point, CancellationToken cancellationToken)
     {
-        if (!status.IsProducer || Environment.TickCount64 < Volatile.Read(ref _appendFrom))
+        Volatile.Write(ref _held, point);
+        if (status.IsProducer)
         {
-            Volatile.Write(ref _held, point);
-            return;
-        }
-
-        await AppendInOrderAsync(point);
-    }
-
-    /// <summary>
-    /// This replica has just taken the lease: the newest point it received meanwhile goes out now,
-    /// or, after <paramref name="settle"/>, the first point to come then.
-    /// </summary>
-    public async Task OnLeaseTakenAsync(TimeSpan settle)
-    {
-        Volatile.Write(ref _appendFrom, Environment.TickCount64 + (long)settle.TotalMilliseconds);
-        if (settle > TimeSpan.Zero)
-        {
-            LogSettling(settle.TotalMilliseconds);
-            return;
-        }
-
-        if (Interlocked.Exchange(ref _held, null) is { } held)
-        {
-            await AppendInOrderAsync(held);
+            await AppendHeldAsync();
         }
     }
 
-    public void Dispose() => _appending.Dispose();
-
-    private async Task AppendInOrderAsync(DataPoint point)
+    /// <summary>Appends the held point, if any, when this replica holds the lease and the log takes it.</summary>
+    public async Task AppendHeldAsync()
     {
+        // Mostly nothing is held (a producer appends each point as it comes): the lease check then waits for no append.
+        if (Volatile.Read(ref _held) is null)
+        {
+            return;
+        }
+
         await _appending.WaitAsync();
         try
         {
-            // A held point older than the log's newest (the previous producer's last) would put time back.
-            if (point.Timestamp <= status.NewestTimestamp)
+            // A point not newer than the log's newest (the previous producer's last) would put time back.
+            if (Interlocked.Exchange(ref _held, null) is not { } point || point.Timestamp <= status.NewestTimestamp)
             {
                 return;
             }
 
             // Never below an id this replica has seen: ids keep rising when Redis comes back without the stream.
-            var id = await log.AppendAsync(status.Replica, point, Math.Max(_lastAppended, broadcaster.LastEventId) + 1);
-            if (id is not { } appended)
+            var result = await log.AppendAsync(status.Replica, point, Math.Max(_lastAppended, broadcaster.LastEventId) + 1);
+            switch (result.Status)
             {
-                status.SetProducer(false);
-                LogLeaseLost();
-                return;
-            }
+                case AppendStatus.Appended:
+                    _inGrace = false;
+                    _lastAppended = result.Id;
+                    status.OnLogged(result.Id, point.Timestamp);
+                    if (status.OnAnswered())
+                    {
+                        LogRedisBack();
+                    }
 
-            _lastAppended = appended;
-            status.OnLogged(appended, point.Timestamp);
-            if (status.OnAnswered())
-            {
-                LogRedisBack();
+                    break;
+                case AppendStatus.NotProducer:
+                    status.SetProducer(false);
+                    LogLeaseLost();
+                    break;
+                case AppendStatus.InGrace:
+                    // Held again unless a newer point came meanwhile; the next lease check tries again.
+                    Interlocked.CompareExchange(ref _held, point, null);
+                    if (!_inGrace)
+                    {
+                        _inGrace = true;
+                        LogInGrace();
+                    }
+
+                    break;
             }
         }
         catch (RedisException ex)
@@ -95,8 +94,10 @@ internal sealed partial class SharedEventLog(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The event log is empty (new, or Redis lost it): appending from {SettleMs:F0} ms on, once other replicas have told their last ids")]
-    private partial void LogSettling(double settleMs);
+    public void Dispose() => _appending.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The event log is new or was lost by Redis: appending once every replica has told it the last id it sent")]
+    private partial void LogInGrace();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Producer lease lost: another replica appends now")]
     private partial void LogLeaseLost();

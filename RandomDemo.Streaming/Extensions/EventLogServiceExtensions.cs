@@ -8,6 +8,16 @@ namespace RandomDemo.Streaming.Extensions;
 internal static class EventLogServiceExtensions
 {
     /// <summary>
+    /// How long the log takes no append on a Redis that did not serve it before (new, restarted, failed
+    /// over): longer than replicas' reconnects to it can lie apart (one is tried at each heartbeat once
+    /// the retry interval has passed), after which each reads the log at once and so tells it what it has sent.
+    /// </summary>
+    private static readonly TimeSpan LogGracePeriod = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReconnectRetry = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
     /// The event log: in this process by default; shared by replicas in Redis when the connection
     /// string "events" is set. Call after the other hosted services: the lease is then given up first on stop.
     /// </summary>
@@ -40,12 +50,14 @@ internal static class EventLogServiceExtensions
                 options.AbortOnConnectFail = false;
                 options.BacklogPolicy = BacklogPolicy.FailFast;
                 options.ConnectTimeout = 2000;
-                options.ReconnectRetryPolicy = new LinearRetry(500);
+                options.HeartbeatInterval = Heartbeat;
+                options.ReconnectRetryPolicy = new LinearRetry((int)ReconnectRetry.TotalMilliseconds);
             });
         services.AddSingleton(provider => new RedisEventLog(
             provider.GetRequiredService<IConnectionMultiplexer>(),
             provider.GetRequiredService<IOptions<EventLogOptions>>().Value.Name,
-            provider.GetRequiredService<IOptions<StreamingOptions>>().Value.ReplayBufferSize));
+            provider.GetRequiredService<IOptions<StreamingOptions>>().Value.ReplayBufferSize,
+            LogGracePeriod));
         services.AddSingleton<SharedEventLog>();
         services.AddSingleton<IEventLog>(provider => provider.GetRequiredService<SharedEventLog>());
         services.AddHealthChecks().AddCheck<EventLogHealthCheck>("event-log");

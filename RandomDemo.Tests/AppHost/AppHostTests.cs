@@ -45,6 +45,24 @@ public sealed class AppHostTests(AppHostFixture app, ChromiumFixture chromium, I
     }
 
     [Fact]
+    public async Task Every_service_runs_as_its_built_assembly_not_through_dotnet_run()
+    {
+        foreach (var (name, project) in ServiceProjects)
+        {
+            // Other tests of the collection crash and restart services: each is waited for until healthy again.
+            using var healthy = new CancellationTokenSource(AppHostFixture.WaitTimeout);
+            await RunningApp.ResourceNotifications.WaitForResourceHealthyAsync(name, healthy.Token);
+            var pid = ResourceProcesses.ServiceProcessId(RunningApp, name);
+
+            var commandLine = ResourceProcesses.CommandLineOf(pid);
+
+            Assert.Equal("dotnet", Path.GetFileName(commandLine[0]));
+            Assert.Equal([Repository.BuildOutput(project)], commandLine[1..]);
+            Assert.Empty(ProcessTable.ChildrenOf(pid));
+        }
+    }
+
+    [Fact]
     public async Task Gateway_numbers_and_strings_come_from_the_real_generator()
     {
         using var gateway = RunningApp.CreateHttpClient(ServiceNames.Gateway);
@@ -147,6 +165,9 @@ public sealed class AppHostTests(AppHostFixture app, ChromiumFixture chromium, I
         var resourceLog = await ResourceLogAsync(instance, "automatic restart 3", timeout.Token);
         Assert.Contains(resourceLog, line => line.Contains("restarts it in 2 s (automatic restart 2)", StringComparison.Ordinal));
     }
+
+    private static readonly (string Resource, string Project)[] ServiceProjects =
+        [(ServiceNames.Generator, "RandomDemo.Generator"), (ServiceNames.Gateway, "RandomDemo.Gateway"), (ServiceNames.Streaming, "RandomDemo.Streaming")];
 
     /// <summary>Timestamps of DCP and of this process may be a clock tick apart.</summary>
     private static readonly TimeSpan TimestampResolution = TimeSpan.FromMilliseconds(50);

@@ -1,17 +1,16 @@
 using System.Globalization;
 using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using RandomDemo.Tests.Infrastructure;
 
 namespace RandomDemo.Tests.AppHost;
 
 /// <summary>
-/// The processes behind a running resource. DCP starts a project as <c>dotnet run --no-build</c>,
-/// whose child is the service itself; the snapshot's <c>executable.pid</c> names the wrapper.
+/// The process behind a running resource: the snapshot's <c>executable.pid</c>, which for a project is
+/// the service itself (the AppHost has DCP start its built assembly, no <c>dotnet run</c> in between).
 /// </summary>
 public static class ResourceProcesses
 {
-    public static int WrapperProcessId(DistributedApplication app, string resourceName)
+    public static int ServiceProcessId(DistributedApplication app, string resourceName)
     {
         if (!app.ResourceNotifications.TryGetCurrentState(resourceName, out var resource))
         {
@@ -23,12 +22,9 @@ public static class ResourceProcesses
         return Convert.ToInt32(pid, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The service process: the wrapper's only child (the wrapper itself if it has none).</summary>
-    public static int ServiceProcessId(DistributedApplication app, string resourceName)
-    {
-        var wrapper = WrapperProcessId(app, resourceName);
-        return ProcessTable.ChildrenOf(wrapper) is [var service] ? service : wrapper;
-    }
+    /// <summary>The program and its arguments, as the process was started.</summary>
+    public static string[] CommandLineOf(int processId) =>
+        File.ReadAllText($"/proc/{processId}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>SIGKILL, as in a crash.</summary>
     public static void Kill(int processId) => ProcessSignals.Send(processId, UnixSignal.SIGKILL);

@@ -40,36 +40,15 @@ public sealed class EventLogRedisChoiceTests
         Assert.Empty(Model(app).Resources.OfType<RedisResource>());
     }
 
-    [Theory]
-    // A "runtime" that answers every question with exit 0: it runs and holds the image.
-    [InlineData("true", typeof(RedisResource))]
-    // One that answers nothing: redis-server is the only way.
-    [InlineData("false", typeof(RedisServerResource))]
-    [InlineData("no-such-container-runtime", typeof(RedisServerResource))]
-    public async Task Auto_asks_the_container_runtime_dcp_would_use(string runtime, Type expected)
-    {
-        Assert.True(ContainerRuntimeProbe.IsOnPath("redis-server"), "redis-server is not on PATH (scripts/install-prerequisites.sh installs it)");
-        await using var app = await BuildAsync("--AppHost:StreamingReplicas=3", $"--{ContainerRuntimeProbe.RuntimeVariable}={runtime}");
-
-        var events = Assert.Single(Model(app).Resources, resource => resource.Name == StreamingScaleOutExtensions.EventLogName);
-        Assert.IsType(expected, events);
-    }
-
-    [Theory]
-    [InlineData(true, true, true, EventLogRedisHost.Container)]
-    [InlineData(true, false, true, EventLogRedisHost.Process)]
-    [InlineData(true, false, false, EventLogRedisHost.Container)]
-    [InlineData(false, false, true, EventLogRedisHost.Process)]
-    [InlineData(false, false, false, EventLogRedisHost.Process)]
-    public void Auto_takes_the_container_only_where_it_can_start(bool runtimeAnswers, bool runtimeHasImage, bool redisServerOnPath, EventLogRedisHost expected)
-    {
-        Assert.Equal(expected, StreamingScaleOutExtensions.ChooseAutomatically(runtimeAnswers, runtimeHasImage, redisServerOnPath));
-    }
-
     [Fact]
-    public void The_image_auto_looks_for_is_the_one_aspire_gives_its_redis()
+    public async Task Process_is_the_default_and_names_redis_server_as_required()
     {
-        Assert.Equal(PublishModeModel.AspiresRedisImage(), ContainerRuntimeProbe.AspireRedisImage());
+        await using var app = await BuildAsync("--AppHost:StreamingReplicas=3");
+
+        var events = AssertStreamingReferences<RedisServerResource>(app, replicas: 3);
+#pragma warning disable ASPIRECOMMAND001 // Experimental; how Aspire reports a missing program before the start.
+        Assert.Contains(events.Annotations.OfType<RequiredCommandAnnotation>(), required => required.Command == "redis-server");
+#pragma warning restore ASPIRECOMMAND001
     }
 
     [Fact]
@@ -89,12 +68,15 @@ public sealed class EventLogRedisChoiceTests
         Assert.DoesNotContain("Streaming__StateFile", await EnvironmentOfAsync(app, Streaming(app)));
     }
 
-    [Fact]
-    public async Task A_bad_value_stops_the_model_naming_the_setting()
+    [Theory]
+    [InlineData("docker")]
+    // The setting once had a third value that asked the container runtime; it is a bad value now.
+    [InlineData("auto")]
+    public async Task A_bad_value_stops_the_model_naming_the_setting(string value)
     {
-        var error = await Assert.ThrowsAsync<AppHostStartupException>(() => BuildAsync("--AppHost:StreamingReplicas=3", "--AppHost:EventLogRedis=docker"));
+        var error = await Assert.ThrowsAsync<AppHostStartupException>(() => BuildAsync("--AppHost:StreamingReplicas=3", $"--AppHost:EventLogRedis={value}"));
 
-        Assert.Equal("--AppHost:EventLogRedis must be auto, container or process, not 'docker'.", error.Message);
+        Assert.Equal($"--AppHost:EventLogRedis must be process or container, not '{value}'.", error.Message);
         Assert.Equal(AppHostStartupException.BadArgumentExitCode, error.ExitCode);
     }
 
@@ -108,7 +90,7 @@ public sealed class EventLogRedisChoiceTests
             "--AppHost:StreamingReplicas=3", "--AppHost:EventLogRedis=sometimes");
 
         Assert.Equal(AppHostStartupException.BadArgumentExitCode, run.ExitCode);
-        Assert.Equal(["error: --AppHost:EventLogRedis must be auto, container or process, not 'sometimes'."], run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["error: --AppHost:EventLogRedis must be process or container, not 'sometimes'."], run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     private static T AssertStreamingReferences<T>(DistributedApplication app, int replicas)

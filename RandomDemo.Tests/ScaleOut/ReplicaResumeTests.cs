@@ -53,6 +53,21 @@ public sealed class ReplicaResumeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_client_a_few_events_ahead_of_the_replica_it_reaches_gets_what_follows_with_no_reset()
+    {
+        // As a client coming from a replica that had read a little further: its Last-Event-ID is past this replica's newest.
+        await using var set = await ReplicaSet.StartAsync(output, replicas: 1);
+        var replica = set.Replicas[0];
+        var ahead = (await set.WaitForMetricsAsync(replica, m => m.Long("last_event_id") >= 3, "three events")).Long("last_event_id") + 5;
+
+        await using var stream = await SseConnection.OpenAsync(ReplicaSet.StreamUri(replica), ReplicaSet.Id(ahead));
+        var events = await stream.ReadDataEventsAsync(3);
+
+        Assert.Equal(SseConnection.ServiceRetry, events[0].Retry);
+        Assert.Equal(Enumerable.Range(1, 3).Select(i => ahead + i), events.Select(e => e.EventId));
+    }
+
+    [Fact]
     public async Task Without_a_connection_string_the_log_is_in_memory_and_the_replica_alone()
     {
         await using var stack = await StreamingStack.StartAsync(output);
