@@ -10,8 +10,8 @@ namespace RandomDemo.LoadTool.Baselines;
 /// <summary>
 /// What the baseline SSE servers share with each other: the one upstream gRPC stream (opened again
 /// after a break), event ids counted from 1, the /metrics fields the load tool reads, and the fan-out
-/// time recorded under the streaming service's own meter and instrument name, so that the load
-/// tool's in-service histogram reads a baseline exactly as it reads the service.
+/// time (for a baseline that sends on its own threads) recorded under the streaming service's own
+/// meter and instrument name, so that the load tool's in-service histogram reads it as it reads the service.
 /// </summary>
 internal sealed class BaselineUpstream : IDisposable
 {

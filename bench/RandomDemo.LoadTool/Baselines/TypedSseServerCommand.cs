@@ -15,8 +15,9 @@ namespace RandomDemo.LoadTool.Baselines;
 /// point into, and <c>TypedResults.ServerSentEvents</c> reading it. Same wire format as ours
 /// (<c>id</c>, <c>event: data</c>, the point's JSON), a first <c>connected</c> event carrying the
 /// <c>retry</c> hint so that a client knows it is subscribed, and the /metrics fields the load tool
-/// reads. Nothing else: no replay, no keep-alives, no limits. The only addition for the bench is the
-/// fan-out time (publish until the last client's write of the event has been flushed).
+/// reads. Nothing else: no replay, no keep-alives, no limits. It records no in-service fan-out time:
+/// its flush hands the bytes to Kestrel's output pipe and the send happens later on another thread,
+/// so only what the clients measure compares with the service.
 /// </summary>
 internal static class TypedSseServerCommand
 {
@@ -38,11 +39,11 @@ internal static class TypedSseServerCommand
 
         await using var app = builder.Build();
         using var upstream = new BaselineUpstream(generator, frequencyMs);
-        var clients = new ConcurrentDictionary<Channel<Published>, bool>();
+        var clients = new ConcurrentDictionary<Channel<SseItem<PointJson?>>, bool>();
 
         async IAsyncEnumerable<SseItem<PointJson?>> Subscribe([EnumeratorCancellation] CancellationToken aborted)
         {
-            var channel = Channel.CreateBounded<Published>(
+            var channel = Channel.CreateBounded<SseItem<PointJson?>>(
                 new BoundedChannelOptions(queue) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest },
                 _ => upstream.CountDropped());
             clients[channel] = true;
@@ -50,13 +51,10 @@ internal static class TypedSseServerCommand
             try
             {
                 yield return new SseItem<PointJson?>(null, "connected") { ReconnectionInterval = Retry };
-                await foreach (var published in channel.Reader.ReadAllAsync(aborted))
+                await foreach (var item in channel.Reader.ReadAllAsync(aborted))
                 {
-                    yield return published.Item;
-
-                    // The formatter asks for the next item once this one is written and flushed.
+                    yield return item;
                     upstream.CountSent();
-                    published.Delivered();
                 }
             }
             finally
@@ -70,20 +68,13 @@ internal static class TypedSseServerCommand
         app.MapGet("/metrics", () => TypedResults.Ok(upstream.Metrics()));
 
         using var stopUpstream = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var reading = Task.Run(() => upstream.ReadAsync((id, point, arrivedAt) =>
+        var reading = Task.Run(() => upstream.ReadAsync((id, point, _) =>
         {
             var item = new SseItem<PointJson?>(new PointJson(point.Timestamp, point.NumericValue, id), "data") { EventId = id.ToString(CultureInfo.InvariantCulture) };
-            var published = new Published(item, arrivedAt);
             foreach (var channel in clients.Keys)
             {
-                published.Offered();
-                if (!channel.Writer.TryWrite(published))
-                {
-                    published.Delivered();
-                }
+                channel.Writer.TryWrite(item);
             }
-
-            published.Delivered();
         }, stopUpstream.Token), CancellationToken.None);
 
         await app.StartAsync(cancellation);
@@ -92,23 +83,5 @@ internal static class TypedSseServerCommand
         await stopUpstream.CancelAsync();
         await reading;
         return 0;
-    }
-
-    /// <summary>One event on its way to every client; the last delivery (the publisher's own share included) records the fan-out.</summary>
-    private sealed class Published(SseItem<PointJson?> item, long arrivedAt)
-    {
-        private int _outstanding = 1;
-
-        public SseItem<PointJson?> Item { get; } = item;
-
-        public void Offered() => Interlocked.Increment(ref _outstanding);
-
-        public void Delivered()
-        {
-            if (Interlocked.Decrement(ref _outstanding) == 0)
-            {
-                BaselineUpstream.RecordFanOut(arrivedAt);
-            }
-        }
     }
 }
