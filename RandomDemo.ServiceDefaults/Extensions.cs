@@ -46,6 +46,13 @@ public static class Extensions
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
+        // Telemetry that nobody receives is not collected: without an OTLP endpoint (a service run
+        // alone) no listener makes the hosts and clients create spans, tags and measurements per request.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return builder;
+        }
+
         // Each service names its own ActivitySource and Meter after its application name.
         var serviceSource = builder.Environment.ApplicationName;
 
@@ -65,12 +72,8 @@ public static class Extensions
                 .AddSource(serviceSource)
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsHealthPath(context.Request.Path))
                 .AddGrpcClientInstrumentation(options => options.SuppressDownstreamInstrumentation = true)
-                .AddHttpClientInstrumentation());
-
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
+                .AddHttpClientInstrumentation())
+            .UseOtlpExporter();
 
         return builder;
     }

@@ -32,6 +32,8 @@ public static class RandomServiceClientExtensions
                 KeepAlivePingDelay = TimeSpan.FromSeconds(30),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
                 KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+                // gRPC never follows redirects: no redirect stage on every call.
+                AllowAutoRedirect = false,
             })
             // gRPC calls carry their own deadlines and status codes; the standard HTTP resilience
             // handler's timeouts would cut long-lived streams and its retries would hide UNAVAILABLE.

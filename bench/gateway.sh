@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Gateway REST -> gRPC against its ceiling, side by side in one run:
+# Gateway REST -> gRPC against its floors, side by side in one run:
 #   wrk -t2 -c64 -d10s --latency "http://127.0.0.1:8081/random/number?min=1&max=100"
-# on the gateway (in front of a real generator), on `loadtool bare-kestrel` (same JSON, no gRPC
-# hop: the ceiling) and on `loadtool bare-kestrel --generator URL` ("bare+grpc": the same plus one
-# plain GrpcChannel call, i.e. the gRPC hop without the gateway's pipeline), alternating for ROUNDS rounds after a warm-up; with COMPARE_ENV set, a second gateway
-# with those settings runs in the same rounds (default: telemetry off, OTEL_SDK_DISABLED=true).
+# on the gateway with its shipped settings (in front of a real generator), on `loadtool bare-kestrel
+# --generator URL` ("bare+grpc": Kestrel answering the same JSON after one plain GrpcChannel call,
+# i.e. the gRPC hop without the gateway's pipeline: the floor the gateway is held to) and on `loadtool
+# bare-kestrel` ("bare": the same JSON with no hop, the ceiling), both on workstation GC as the gateway, alternating for ROUNDS rounds after
+# a warm-up. "gateway-traced" (TRACED=1, default) is the gateway exporting its traces, metrics and
+# logs over OTLP to `loadtool otlp-sink`, as under the AppHost: what telemetry costs.
 # Then one allocation pass per target: wrk again while `loadtool runtime-stats` reads the
 # process's allocated bytes over EventPipe, giving bytes per request, GCs per generation and the RSS after it.
-# Prints req/s, p50, p99, CPU, bytes/request and the ratio to the ceiling.
+# Prints req/s, p50, p99, CPU, bytes/request and each target's share of bare+grpc and of bare.
 # Environment: ROUNDS (2), DURATION (10s), CONNECTIONS (64), THREADS (2), GATEWAY_PORT (8081),
-# GATEWAY_ENV (extra NAME=VALUE settings for the gateway), COMPARE_ENV ("OTEL_SDK_DISABLED=true"; empty: none),
+# GATEWAY_ENV (extra NAME=VALUE settings for the gateway), TRACED (1),
 # COMPARE_REPO (another checkout, built in Release: its gateway runs in the same rounds as "gateway-before").
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -18,9 +20,8 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 read -r -a GATEWAY_EXTRA <<<"${GATEWAY_ENV:-}"
-COMPARE_ENV=${COMPARE_ENV-OTEL_SDK_DISABLED=true}
+TRACED=${TRACED:-1}
 COMPARE_REPO=${COMPARE_REPO:-}
-read -r -a COMPARE_EXTRA <<<"$COMPARE_ENV"
 
 ensure_commands wrk ss curl
 build_release RandomDemo.Generator/RandomDemo.Generator.csproj RandomDemo.Gateway/RandomDemo.Gateway.csproj bench/RandomDemo.LoadTool/RandomDemo.LoadTool.csproj
@@ -31,10 +32,13 @@ generator_pid=$STARTED_PID
 gateway_port=$(free_port "${GATEWAY_PORT:-8081}")
 start_service RandomDemo.Gateway "$gateway_port" "services__generator__http__0=http://127.0.0.1:$generator_port" "${GATEWAY_EXTRA[@]}"
 gateway_pid=$STARTED_PID
-if [ -n "$COMPARE_ENV" ]; then
-    compare_port=$(free_port)
-    start_service RandomDemo.Gateway "$compare_port" "services__generator__http__0=http://127.0.0.1:$generator_port" "${GATEWAY_EXTRA[@]}" "${COMPARE_EXTRA[@]}"
-    compare_pid=$STARTED_PID
+if [ "$TRACED" = 1 ]; then
+    sink_port=$(free_port)
+    start_process otlp-sink "listening on" dotnet "$LOADTOOL" otlp-sink --port "$sink_port"
+    traced_port=$(free_port)
+    start_service RandomDemo.Gateway "$traced_port" "services__generator__http__0=http://127.0.0.1:$generator_port" "${GATEWAY_EXTRA[@]}" \
+        "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+    traced_pid=$STARTED_PID
 fi
 if [ -n "$COMPARE_REPO" ]; then
     before_port=$(free_port)
@@ -42,10 +46,10 @@ if [ -n "$COMPARE_REPO" ]; then
     before_pid=$STARTED_PID
 fi
 bare_port=$(free_port)
-start_process bare-kestrel "listening on" dotnet "$LOADTOOL" bare-kestrel --port "$bare_port"
+start_process bare-kestrel "listening on" env DOTNET_gcServer=0 dotnet "$LOADTOOL" bare-kestrel --port "$bare_port"
 bare_pid=$STARTED_PID
 hop_port=$(free_port)
-start_process bare-grpc "listening on" dotnet "$LOADTOOL" bare-kestrel --port "$hop_port" --generator "http://127.0.0.1:$generator_port"
+start_process bare-grpc "listening on" env DOTNET_gcServer=0 dotnet "$LOADTOOL" bare-kestrel --port "$hop_port" --generator "http://127.0.0.1:$generator_port"
 hop_pid=$STARTED_PID
 
 path="/random/number?min=1&max=100"
@@ -76,7 +80,7 @@ run_wrk() {
 # Targets: label, port, pid (the CPU column lists the target's CPU, then the generator's).
 targets=("gateway $gateway_port $gateway_pid")
 [ -n "$COMPARE_REPO" ] && targets+=("gateway-before $before_port $before_pid")
-[ -n "$COMPARE_ENV" ] && targets+=("gateway-alt $compare_port $compare_pid")
+[ "$TRACED" = 1 ] && targets+=("gateway-traced $traced_port $traced_pid")
 targets+=("bare+grpc $hop_port $hop_pid" "bare $bare_port $bare_pid")
 
 log "warm-up: 5 s each"
@@ -109,7 +113,7 @@ for target in "${targets[@]}"; do
     sed "s/^/  [$label] /" "$RUN_DIR/alloc-$label.txt" | grep -v RESULT >&2
 done
 
-add_summary "command: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency \"http://127.0.0.1:PORT$path\"; gateway: ${GATEWAY_ENV:-default settings}; gateway-alt: gateway with ${COMPARE_ENV:-(not run)}"
+add_summary "command: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency \"http://127.0.0.1:PORT$path\"; gateway: ${GATEWAY_ENV:-shipped settings}; gateway-traced: the same exporting OTLP to loadtool otlp-sink"
 add_summary "$(printf '%-14s %9s %8s %8s %7s  %s' target req/s p50_ms p99_ms errors 'cpu (% of one core)')"
 while IFS=$'\t' read -r label rps p50 p99 errors cpu; do
     add_summary "$(printf '%-14s %9s %8s %8s %7s %s' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu")"
@@ -119,14 +123,14 @@ while IFS=$'\t' read -r label rps bytes gcs promoted rss; do
     add_summary "$(printf '%-14s %9s %13s %-22s %-19s %s' "$label" "$rps" "$bytes" "$gcs" "$promoted" "$rss")"
     add_summary "RESULT gateway-alloc target=$label bytes_per_request=$bytes gcs=$gcs rss_mb=$rss"
 done <"$RUN_DIR/alloc.tsv"
-# Per round, each target against the ceiling (and its p99 against bare+grpc's) of the same round; medians over rounds.
+# Per round, each target against bare+grpc (req/s and p99) and bare (req/s) of the same round; medians over rounds.
 for label in $(cut -f1 "$RUN_DIR/wrk.tsv" | sort -u | grep -vx bare); do
     add_summary "$(awk -F'\t' -v label="$label" '
         function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
             return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-        $1 == label { rps[++n] = $2; p99[n] = $4 } $1 == "bare" { bare[++m] = $2 } $1 == "bare+grpc" { hop[++h] = $4 }
-        END { for (i = 1; i <= n; i++) { ratio[i] = 100 * rps[i] / bare[i]; hopratio[i] = p99[i] / hop[i] }
-              printf "RESULT %s median_rps=%.0f median_p99_ms=%.2f median_ratio_to_bare=%.1f%% (target >= 45%%) median_p99_vs_bare+grpc=%.2fx (target <= 1) rounds=%d",
-                  label, median(rps, n), median(p99, n), median(ratio, n), median(hopratio, n), n }' "$RUN_DIR/wrk.tsv")"
+        $1 == label { rps[++n] = $2; p99[n] = $4 } $1 == "bare" { bare[++m] = $2 } $1 == "bare+grpc" { hop[++h] = $2; hop99[h] = $4 }
+        END { for (i = 1; i <= n; i++) { ratio[i] = 100 * rps[i] / bare[i]; hopratio[i] = 100 * rps[i] / hop[i]; p99ratio[i] = p99[i] / hop99[i] }
+              printf "RESULT %s median_rps=%.0f median_p99_ms=%.2f median_share_of_bare_grpc=%.1f%% median_p99_vs_bare_grpc=%.2fx median_share_of_bare=%.1f%% rounds=%d",
+                  label, median(rps, n), median(p99, n), median(hopratio, n), median(p99ratio, n), median(ratio, n), n }' "$RUN_DIR/wrk.tsv")"
 done
-print_summary "gateway REST->gRPC vs bare Kestrel"
+print_summary "gateway REST->gRPC vs bare+grpc and bare Kestrel"

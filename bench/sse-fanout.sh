@@ -9,7 +9,11 @@
 # STREAMING_ENV (extra NAME=VALUE settings for the streaming service), COMPARE_REPO (another
 # checkout, built in Release: its streaming service runs each case too, alternating, as "before"),
 # ROUNDS (1: each case once per side), PROCESSES (1: load processes per case, each holding
-# CLIENTS / PROCESSES; open files are capped at 20,000 per process: 19,000 clients need two).
+# CLIENTS / PROCESSES; open files are capped at 20,000 per process: 19,000 clients need two),
+# BASELINES (empty; "typed floor": these servers run each case too, alternating: "typed" = loadtool
+# typed-sse-server, what a .NET user would write instead (TypedResults.ServerSentEvents reading a
+# bounded Channel per client); "floor" = loadtool socket-floor-server, plain sockets and one blocking
+# send per client from one thread per core, the least any server can spend here).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CLIENTS=${CLIENTS:-1000 5000 10000}
@@ -18,6 +22,7 @@ DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-1}
 PROCESSES=${PROCESSES:-1}
 COMPARE_REPO=${COMPARE_REPO:-}
+BASELINES=${BASELINES:-}
 read -r -a STREAMING_EXTRA <<<"${STREAMING_ENV:-}"
 
 ensure_commands ss
@@ -28,21 +33,30 @@ start_service RandomDemo.Generator "$generator_port"
 
 sides=(after)
 [ -n "$COMPARE_REPO" ] && sides+=(before)
+read -r -a baselines <<<"$BASELINES"
+sides+=("${baselines[@]}")
 for frequency in $FREQUENCIES_MS; do
     for clients in $CLIENTS; do
         for round in $(seq 1 "$ROUNDS"); do
             for side in "${sides[@]}"; do
                 streaming_port=$(free_port)
-                repo=$REPO_DIR
-                [ "$side" = before ] && repo=$COMPARE_REPO
-                SERVICE_REPO=$repo start_service RandomDemo.Streaming "$streaming_port" "services__generator__http__0=http://127.0.0.1:$generator_port" \
-                    "Upstream__FrequencyMs=$frequency" "Streaming__MaxClients=20000" "${STREAMING_EXTRA[@]}"
+                if [ "$side" = typed ] || [ "$side" = floor ]; then
+                    command=typed-sse-server
+                    [ "$side" = floor ] && command=socket-floor-server
+                    start_process "$command-$streaming_port" "listening on" dotnet "$LOADTOOL" "$command" --port "$streaming_port" \
+                        --generator "http://127.0.0.1:$generator_port" --frequency-ms "$frequency"
+                else
+                    repo=$REPO_DIR
+                    [ "$side" = before ] && repo=$COMPARE_REPO
+                    SERVICE_REPO=$repo start_service RandomDemo.Streaming "$streaming_port" "services__generator__http__0=http://127.0.0.1:$generator_port" \
+                        "Upstream__FrequencyMs=$frequency" "Streaming__MaxClients=20000" "${STREAMING_EXTRA[@]}"
+                fi
                 streaming_pid=$STARTED_PID
                 url="http://127.0.0.1:$streaming_port/stream"
                 run="$frequency-$clients-$round-$side"
                 timeout 120 dotnet "$LOADTOOL" churn --url "$url" --cycles 500 --parallel 50 --until retry --warmup 0 --settle 2 >"$RUN_DIR/warmup-$run.txt" \
                     || { cat "$RUN_DIR/warmup-$run.txt" >&2; die "warm-up failed"; }
-                log "sse: $clients clients, upstream every $frequency ms${COMPARE_REPO:+, $side (round $round)}"
+                log "sse: $clients clients, upstream every $frequency ms, $side (round $round)"
                 # The first process measures the server (its baseline before any client); the others
                 # connect once it holds its own, and every window opens when the server counts them all.
                 per_process=$((clients / PROCESSES))
@@ -60,7 +74,7 @@ for frequency in $FREQUENCIES_MS; do
                 fi
                 wait "$measuring" "${parts[@]}" || true
                 cat "$RUN_DIR/sse-$run.txt" "$RUN_DIR"/sse-"$run"-part*.txt >&2 2>/dev/null || true
-                add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run.txt" | sed "s/^RESULT sse/RESULT sse frequency_ms=$frequency${COMPARE_REPO:+ side=$side round=$round}/")"
+                add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run.txt" | sed "s/^RESULT sse/RESULT sse frequency_ms=$frequency side=$side round=$round/")"
                 for part in $(seq 2 "$PROCESSES"); do
                     add_summary "$(grep -h '^RESULT' "$RUN_DIR/sse-$run-part$part.txt" | sed "s/^RESULT sse/RESULT sse-part frequency_ms=$frequency part=$part/")"
                 done

@@ -1,3 +1,4 @@
+using RandomDemo.LoadTool.Baselines;
 using RandomDemo.LoadTool.Commands;
 
 namespace RandomDemo.LoadTool.Cli;
@@ -10,6 +11,9 @@ internal static class LoadToolCommands
     private static readonly Command[] Commands =
     [
         new("bare-kestrel", BareKestrelCommand.Flags, "--port N [--host 127.0.0.1] [--generator URL]: GET /random/number with the gateway's JSON, no gRPC hop (the ceiling); with --generator, one plain gRPC call per request", BareKestrelCommand.RunAsync),
+        new("typed-sse-server", TypedSseServerCommand.Flags, "--port N --generator URL [--frequency-ms 1000] [--queue 256]: the SSE server a .NET user would write instead (TypedResults.ServerSentEvents, a Channel per client), for side-by-side figures", TypedSseServerCommand.RunAsync),
+        new("socket-floor-server", SocketFloorServerCommand.Flags, "--port N --generator URL [--frequency-ms 1000] [--threads CORES]: the floor for SSE fan-out (plain sockets, one blocking send per client from one thread per core)", SocketFloorServerCommand.RunAsync),
+        new("otlp-sink", OtlpSinkCommand.Flags, "--port N: an OTLP/HTTP receiver that drops every export (a service measured with its telemetry on)", OtlpSinkCommand.RunAsync),
         new("grpc", GrpcCommand.Flags, "--target URL [--mode unary|stream] [--concurrency 16,64] [--duration 10] [--warmup 3] [--frequency-ms 50] [--http2-connections multiple|single] [--server-pid PID]: drive the generator directly", GrpcCommand.RunAsync),
         new("sse", SseFanOutCommand.Flags, "--url URL/stream --clients N [--total-clients N] [--duration 10] [--server-pid PID] [--connect-parallel 200] [--settle 3] [--grace 5] [--connect-timeout 120]: hold N SSE clients, check order, latency, RSS, CPU", SseFanOutCommand.RunAsync),
         new("churn", ChurnCommand.Flags, "--url URL/stream [--cycles 100000] [--parallel 64] [--until data|retry] [--warmup 1000] [--server-pid PID] [--max-seconds 600] [--cycle-timeout 10] [--settle 10]: connect, read one event, disconnect", ChurnCommand.RunAsync),
