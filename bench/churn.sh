@@ -5,10 +5,8 @@
 # Afterwards the server must count 0 clients and its RSS must be within 10 % of the start (taken
 # after a 10,000-cycle warm-up and 10 s idle).
 #   loadtool churn --url http://127.0.0.1:PORT/stream --cycles 100000 --parallel 64 --until data --warmup 10000 --server-pid PID
-# The warm-up is 10,000 cycles because 2,000 (2 s) left one-time growth in the window: JIT code
-# (tier 1), the GC's committed budget, malloc arenas; with it the start was +4.6-5.2 % below the
-# end, while a second 100,000 cycles after the first grew RSS by -0.1 % (bench/RESULTS.md,
-# "Issue 10, round 2").
+# The warm-up is 10,000 cycles because a short one leaves one-time growth in the window (JIT code at
+# tier 1, the GC's committed budget, malloc arenas), which a second run of the cycles does not repeat.
 # Environment: CYCLES (100000), WARMUP (10000), PARALLEL (64), UNTIL (data | retry), FREQUENCY_MS (10),
 # STREAMING_ENV (extra NAME=VALUE settings for the streaming service).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

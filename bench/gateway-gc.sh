@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# The gateway under GC settings side by side (issue 10, round 2: which setting removes the gen1 GCs
-# in what ships). Each variant is a copy of the gateway's Release output with one runtimeconfig.json
+# The gateway under GC settings side by side (which setting keeps gen1 GCs rare in what ships). Each variant is a copy of the gateway's Release output with one runtimeconfig.json
 # property set (rc-NAME=VALUE) or one environment variable (env-NAME=VALUE), or several joined by
-# commas; "default" is the build as it is (workstation GC since round 2; rc-System.GC.Server=true is
+# commas; "default" is the build as it is (workstation GC; rc-System.GC.Server=true is
 # the Web SDK's default, Server GC with DATAS). Per round and variant: `loadtool runtime-stats --seconds 11` around
 #   wrk -t2 -c64 -d8s --latency "http://127.0.0.1:PORT/random/number?min=1&max=100"
 # then VmRSS; bare-kestrel runs in the same rounds. Prints one line per round and variant.

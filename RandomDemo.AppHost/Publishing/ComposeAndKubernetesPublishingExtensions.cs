@@ -14,8 +14,8 @@ public static class ComposeAndKubernetesPublishingExtensions
     /// Makes <c>aspire publish -o DIR</c> (or <c>--operation publish --step publish --output-path DIR</c>)
     /// write <c>docker-compose.yaml</c>, <c>.env</c> and <c>k8s/*.yaml</c> from the app model; compose
     /// publishes the dashboard's UI on <c>Ports:dashboard</c> (default <see cref="ServicePorts.DashboardUi"/>).
-    /// Aspire's own compose and Kubernetes publishers are not served here, and its compose output has
-    /// no healthchecks and no <c>service_healthy</c> ordering (shared ASPIRE-FACTS, "Compose publishing").
+    /// Ours rather than Aspire's own compose and Kubernetes publishers: the services' healthchecks and
+    /// probes, and <c>service_healthy</c> ordering from each <c>WaitFor</c>, which Aspire's compose output lacks.
     /// </summary>
     public static IDistributedApplicationBuilder AddComposeAndKubernetesPublishing(this IDistributedApplicationBuilder builder)
     {

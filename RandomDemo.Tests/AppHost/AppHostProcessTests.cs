@@ -7,7 +7,7 @@ namespace RandomDemo.Tests.AppHost;
 
 /// <summary>The AppHost as the user runs it: a process with arguments, signals and an exit code.</summary>
 // In the AppHost collection: apps of the AppHost (each with its own DCP) run one at a time, never
-// beside the shared app, which an overlapping start or shutdown was seen to disturb on this machine.
+// beside the shared app, whose health an overlapping start or shutdown can disturb on a small machine.
 [Collection(AppHostCollection.Name)]
 public sealed class AppHostProcessTests(ITestOutputHelper output)
 {
