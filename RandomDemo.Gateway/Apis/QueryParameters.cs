@@ -14,56 +14,11 @@ internal static class QueryParameters
 {
     public const string ParameterExtension = "parameter";
 
-    public static bool TryGetInt32(StringValues? values, string name, int defaultValue, out int value, [NotNullWhen(false)] out ProblemHttpResult? problem)
-    {
-        value = defaultValue;
-        if (!TryGetSingle(values, name, out var text, out problem))
-        {
-            return false;
-        }
+    public static bool TryGetInt32(StringValues? values, string name, int defaultValue, out int value, [NotNullWhen(false)] out ProblemHttpResult? problem) =>
+        TryGet(values, name, defaultValue, ParseInt32, static name => $"{name} must be a whole number from {int.MinValue} to {int.MaxValue}.", out value, out problem);
 
-        if (text is null)
-        {
-            return true;
-        }
-
-        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value))
-        {
-            return true;
-        }
-
-        problem = Invalid(name, $"{name} must be a whole number from {int.MinValue} to {int.MaxValue}.");
-        return false;
-    }
-
-    public static bool TryGetBoolean(StringValues? values, string name, bool defaultValue, out bool value, [NotNullWhen(false)] out ProblemHttpResult? problem)
-    {
-        value = defaultValue;
-        if (!TryGetSingle(values, name, out var text, out problem))
-        {
-            return false;
-        }
-
-        if (text is null)
-        {
-            return true;
-        }
-
-        if (text == "1" || text.Equals(bool.TrueString, StringComparison.OrdinalIgnoreCase))
-        {
-            value = true;
-            return true;
-        }
-
-        if (text == "0" || text.Equals(bool.FalseString, StringComparison.OrdinalIgnoreCase))
-        {
-            value = false;
-            return true;
-        }
-
-        problem = Invalid(name, $"{name} must be true, false, 1 or 0.");
-        return false;
-    }
+    public static bool TryGetBoolean(StringValues? values, string name, bool defaultValue, out bool value, [NotNullWhen(false)] out ProblemHttpResult? problem) =>
+        TryGet(values, name, defaultValue, ParseBoolean, static name => $"{name} must be true, false, 1 or 0.", out value, out problem);
 
     /// <summary>A 400 problem about one query parameter, named in the <c>parameter</c> extension.</summary>
     public static ProblemHttpResult Invalid(string name, string detail) =>
@@ -89,5 +44,34 @@ internal static class QueryParameters
                 problem = Invalid(name, $"{name} is given {count} times; give it once.");
                 return false;
         }
+    }
+
+    private delegate bool Parser<T>(string text, out T value);
+
+    /// <summary>The parameter's value, its default when absent, or the problem <paramref name="describeInvalid"/> words.</summary>
+    private static bool TryGet<T>(StringValues? values, string name, T defaultValue, Parser<T> parse, Func<string, string> describeInvalid, out T value, [NotNullWhen(false)] out ProblemHttpResult? problem)
+    {
+        value = defaultValue;
+        if (!TryGetSingle(values, name, out var text, out problem))
+        {
+            return false;
+        }
+
+        if (text is null || parse(text, out value))
+        {
+            return true;
+        }
+
+        problem = Invalid(name, describeInvalid(name));
+        return false;
+    }
+
+    private static bool ParseInt32(string text, out int value) =>
+        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+
+    private static bool ParseBoolean(string text, out bool value)
+    {
+        value = text == "1" || text.Equals(bool.TrueString, StringComparison.OrdinalIgnoreCase);
+        return value || text == "0" || text.Equals(bool.FalseString, StringComparison.OrdinalIgnoreCase);
     }
 }
