@@ -71,7 +71,7 @@ public sealed class GatewayUpstreamFailureTests(ITestOutputHelper output)
         await using var gateway = await GatewayFixture.StartGatewayAsync(silent.Address, output,
             ("Gateway__CallDeadline", "00:01:00"),
             ("Logging__LogLevel__RandomDemo", "Debug"),
-            ("Logging__LogLevel__Grpc", "Debug"));
+            ("Logging__LogLevel__Grpc.Net.Client.Internal.GrpcCall", "Debug"));
         using var client = GatewayFixture.CreateClient(gateway);
 
         for (var i = 1; i <= hangUps; i++)
