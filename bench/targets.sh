@@ -6,7 +6,9 @@
 #   bench/targets.sh RUN-OUTPUT...
 set -euo pipefail
 cat "$@" | awk '
-    function field(line, name,   i, n, kv, parts) { n = split(line, parts, " "); for (i = 1; i <= n; i++) { split(parts[i], kv, "="); if (kv[1] == name) { sub(/%$/, "", kv[2]); sub(/x$/, "", kv[2]); return kv[2] } } return "" }
+    function field(line, name,   i, n, kv, parts) { n = split(line, parts, " "); for (i = 1; i <= n; i++) { split(parts[i], kv, "="); if (kv[1] == name) { sub(/%$/, "", kv[2]); sub(/x$/, "", kv[2])
+        # A number as a number: sub() leaves a string, and awk compares strings by character.
+        return kv[2] ~ /^-?[0-9]+(\.[0-9]+)?$/ ? kv[2] + 0 : kv[2] } } return "" }
     function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
     function row(what, value, unit, target, kind) {
