@@ -13,19 +13,30 @@ public static class HealthProbeMode
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(2);
 
+    /// <summary>The exit code of a probe command line it cannot run (after one <c>error:</c> line naming the flag).</summary>
+    public const int BadArgumentExitCode = 2;
+
     /// <summary>Runs the probe and exits the process when <paramref name="args"/> ask for one; returns otherwise.</summary>
     public static void ExitIfRequested(string[] args)
     {
-        if (args is [HealthProbe.Flag, var kind, var url])
+        if (args is not [HealthProbe.Flag, ..])
         {
-            var healthy = kind switch
-            {
-                HealthProbe.Http => IsHttpHealthyAsync(new Uri(url)).GetAwaiter().GetResult(),
-                HealthProbe.Grpc => IsGrpcServingAsync(new Uri(url)).GetAwaiter().GetResult(),
-                _ => throw new ArgumentException($"{HealthProbe.Flag} takes '{HealthProbe.Http}' or '{HealthProbe.Grpc}', not '{kind}'."),
-            };
-            Environment.Exit(healthy ? 0 : 1);
+            return;
         }
+
+        var uri = args is [_, HealthProbe.Http or HealthProbe.Grpc, var url] && Uri.TryCreate(url, UriKind.Absolute, out var parsed)
+            && parsed.Scheme is "http" or "https" ? parsed : null;
+        if (uri is null)
+        {
+            Console.Error.WriteLine($"error: {HealthProbe.Flag} takes '{HealthProbe.Http}' or '{HealthProbe.Grpc}' and an http:// URL, not '{string.Join(' ', args.Skip(1))}'.");
+            Environment.Exit(BadArgumentExitCode);
+            return;
+        }
+
+        var healthy = args[1] == HealthProbe.Http
+            ? IsHttpHealthyAsync(uri).GetAwaiter().GetResult()
+            : IsGrpcServingAsync(uri).GetAwaiter().GetResult();
+        Environment.Exit(healthy ? 0 : 1);
     }
 
     private static async Task<bool> IsHttpHealthyAsync(Uri url)

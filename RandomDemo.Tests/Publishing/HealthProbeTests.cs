@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using RandomDemo.Contracts;
 using RandomDemo.Tests.Infrastructure;
 
@@ -44,6 +45,19 @@ public sealed class HealthProbeTests(GeneratorFixture generator) : IClassFixture
 
         Assert.True(probe.ExitCode == 0, probe.Output);
         Assert.Contains(containerLike.Output, line => line.Contains($"Now listening on: http://[::]:{port}"));
+    }
+
+    [Theory]
+    [InlineData("tcp", "http://127.0.0.1:1")]
+    [InlineData("grpc", "127.0.0.1:50051")]
+    [InlineData("http", "")]
+    public async Task A_probe_command_line_it_cannot_run_is_one_error_line_naming_the_flag_and_exit_code_2(string kind, string url)
+    {
+        var probe = await Probe(kind, url);
+
+        Assert.Equal(HealthProbeMode.BadArgumentExitCode, probe.ExitCode);
+        var line = Assert.Single(probe.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: {HealthProbe.Flag} takes", line);
     }
 
     private static Task<FinishedProcess> Probe(string kind, string url) =>
