@@ -12,6 +12,11 @@ has moved it into its own session.
   kill MARK                      SIGKILL every live process of the mark (the scripts' trap)
   sample PID OUTFILE [--interval 0.5]
                                  appends "epoch_seconds rss_kb cpu_seconds" of PID every interval until it exits
+  startup LOG URL --pid P --since-ms T [--timeout 90]
+                                 one process polling URL every 20 ms and LOG for Aspire's "started" line
+                                 (not a curl, date and grep per try, which would take CPU from the start
+                                 it measures) until URL answers 200 or the process group P is gone; prints
+                                 "started_ms number_ms" from the epoch milliseconds T ("nan" if not seen)
   watch MARK --pid P --signal S [--state-file F] [--timeout 30]
                                  sends S (INT: to the process group P, as Ctrl+C; KILL: to the AppHost
                                  process alone, found under P), polls /proc and `ss` every 10 ms and
@@ -24,6 +29,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 FIXED_PORTS = {8081, 8085, 50051, 18888, 18889, 18887}
 SERVICES = ("RandomDemo.Generator", "RandomDemo.Gateway", "RandomDemo.Streaming")
@@ -136,6 +142,39 @@ def cmd_sample(args):
             time.sleep(args.interval)
 
 
+def cmd_startup(args):
+    started = number = None
+    offset = 0
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if started is None:
+            with open(args.log, "rb") as f:
+                f.seek(offset)
+                chunk = f.read()
+            if b"Distributed application started" in chunk:
+                started = time.time() * 1000 - args.since_ms
+            offset += max(0, len(chunk) - 64)  # a line split across reads is still found
+        try:
+            with urllib.request.urlopen(args.url, timeout=2) as response:
+                if response.status == 200:
+                    number = time.time() * 1000 - args.since_ms
+                    break
+        except OSError:
+            pass
+        try:
+            os.killpg(args.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.02)
+    if started is None and number is not None:
+        with open(args.log, "rb") as f:
+            if b"Distributed application started" in f.read():
+                started = number
+    fmt = lambda ms: "nan" if ms is None else str(int(ms))
+    print(fmt(started), fmt(number))
+    return 0
+
+
 def cmd_watch(args):
     procs = {p: v for p, v in marked(args.mark).items() if v[0] != "build"}
     state_before = os.stat(args.state_file).st_mtime_ns if args.state_file and os.path.exists(args.state_file) else None
@@ -201,6 +240,12 @@ def main():
     p.add_argument("pid", type=int)
     p.add_argument("outfile")
     p.add_argument("--interval", type=float, default=0.5)
+    p = sub.add_parser("startup")
+    p.add_argument("log")
+    p.add_argument("url")
+    p.add_argument("--pid", type=int, required=True)
+    p.add_argument("--since-ms", type=float, required=True)
+    p.add_argument("--timeout", type=float, default=90)
     p = sub.add_parser("watch")
     p.add_argument("mark")
     p.add_argument("--pid", type=int, required=True)
@@ -208,7 +253,7 @@ def main():
     p.add_argument("--state-file")
     p.add_argument("--timeout", type=float, default=30)
     args = parser.parse_args()
-    handler = {"launch": cmd_launch, "pids": cmd_pids, "kill": cmd_kill, "sample": cmd_sample, "watch": cmd_watch}[args.command_name]
+    handler = {"launch": cmd_launch, "pids": cmd_pids, "kill": cmd_kill, "sample": cmd_sample, "startup": cmd_startup, "watch": cmd_watch}[args.command_name]
     sys.exit(handler(args) or 0)
 
 
